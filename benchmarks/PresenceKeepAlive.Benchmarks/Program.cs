@@ -1,0 +1,1 @@
+Console.WriteLine("PresenceKeepAlive benchmarks: not built yet.");

@@ -1,0 +1,1 @@
+Console.WriteLine("PresenceKeepAlive sample: not built yet.");

@@ -1,0 +1,7 @@
+namespace PresenceKeepAlive.Emulator.Tests;
+
+public class SmokeTests
+{
+    [Test]
+    public void Builds() => Assert.That(typeof(SmokeTests).Assembly, Is.Not.Null);
+}

@@ -1,0 +1,7 @@
+namespace PresenceKeepAlive.Tests;
+
+public class SmokeTests
+{
+    [Test]
+    public void Builds() => Assert.That(typeof(SmokeTests).Assembly, Is.Not.Null);
+}
