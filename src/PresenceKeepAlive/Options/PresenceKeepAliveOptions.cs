@@ -1,0 +1,138 @@
+using System.Security.Cryptography.X509Certificates;
+using Azure.Core;
+
+namespace PresenceKeepAlive;
+
+/// <summary>
+/// Settings for setting and keeping presence alive. Bound from the <c>PresenceKeepAlive</c> configuration
+/// section by <c>AddPresenceSession</c>; validated when the host starts.
+/// </summary>
+public sealed class PresenceKeepAliveOptions
+{
+    /// <summary>The default configuration section name, <c>PresenceKeepAlive</c>.</summary>
+    public const string SectionName = "PresenceKeepAlive";
+
+    /// <summary>The Graph v1.0 base URL, <c>https://graph.microsoft.com/v1.0</c>.</summary>
+    public const string GraphV1BaseUrl = "https://graph.microsoft.com/v1.0";
+
+    /// <summary>Gets or sets the Microsoft Entra tenant (directory) id.</summary>
+    /// <value>The default value is <see langword="null"/>. Required for client secret and certificate credentials.</value>
+    public string? TenantId { get; set; }
+
+    /// <summary>
+    /// Gets or sets the application (client) id. It is also the <c>sessionId</c> sent to <c>setPresence</c>:
+    /// Graph requires the session id to be the calling application's id.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>. Required.</value>
+    public string? ClientId { get; set; }
+
+    /// <summary>Gets or sets the client secret of the app registration. Never logged.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Gets or sets the path of a certificate file (PFX/PKCS#12 or PEM with its key) for certificate credentials.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>Gets or sets the password of <see cref="CertificatePath"/>, if it has one. Never logged.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Gets or sets the thumbprint of a certificate in the current user's or local machine's personal store.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? CertificateThumbprint { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether to authenticate with the host's managed identity.</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool UseManagedIdentity { get; set; }
+
+    /// <summary>Gets or sets the client id of a user-assigned managed identity; leave empty for the system-assigned one.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>
+    /// Gets or sets a credential to use instead of the settings above. When neither this nor any credential setting is
+    /// given, a <see cref="TokenCredential"/> registered in the service collection is used.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public TokenCredential? Credential { get; set; }
+
+    /// <summary>
+    /// Gets or sets the Graph base URL. HTTPS is required except for loopback addresses (the local emulator). When it
+    /// points at a loopback address and no credential is configured, a development token is sent.
+    /// </summary>
+    /// <value>The default value is <c>https://graph.microsoft.com/v1.0</c>.</value>
+    public string BaseUrl { get; set; } = GraphV1BaseUrl;
+
+    /// <summary>Gets or sets the wire protocol.</summary>
+    /// <value>The default value is <see cref="PresenceProtocol.SetPresence"/>.</value>
+    public PresenceProtocol Protocol { get; set; } = PresenceProtocol.SetPresence;
+
+    /// <summary>
+    /// Gets or sets the service's inactivity timeout: a session not refreshed for this long starts to fade.
+    /// Graph's is 5 minutes; set it lower only for emulators and tests.
+    /// </summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets how often each session is refreshed. Must be shorter than <see cref="SessionTimeout"/>; the
+    /// scheduler subtracts up to <see cref="RefreshJitter"/> so that sessions started together do not refresh together.
+    /// </summary>
+    /// <value>The default value is 4 minutes.</value>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(4);
+
+    /// <summary>
+    /// Gets or sets the most that is subtracted, at random, from each refresh interval.
+    /// </summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan RefreshJitter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets the lease sent as <c>expirationDuration</c> (PT5M to PT4H): how long a user keeps the state if this
+    /// process stops refreshing it (for example after a crash). Separate from <see cref="SessionTimeout"/>: the
+    /// inactivity fade happens whatever the lease.
+    /// </summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets how many requests the app may send per <see cref="RateLimitWindow"/> (Graph's presence limit per app per tenant).</summary>
+    /// <value>The default value is 1,500.</value>
+    public int RateLimitPerWindow { get; set; } = 1500;
+
+    /// <summary>Gets or sets the window of <see cref="RateLimitPerWindow"/>.</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how many times a transiently failed HTTP request is retried within one send.</summary>
+    /// <value>The default value is 3.</value>
+    public int MaxRetryAttempts { get; set; } = 3;
+
+    /// <summary>Gets or sets the first retry delay; later ones grow exponentially with jitter, unless Graph sends <c>Retry-After</c>, which is honoured exactly.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the longest delay between retries (also caps <c>Retry-After</c>).</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the timeout of one HTTP attempt.</summary>
+    /// <value>The default value is 20 seconds.</value>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Gets or sets the cap on one send, all attempts and delays included.</summary>
+    /// <value>The default value is 60 seconds.</value>
+    public TimeSpan TotalRequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Gets the sessions the hosted service sets when the host starts and keeps alive until it stops.</summary>
+    /// <value>The default value is an empty list.</value>
+    public IList<PresenceSessionSettings> Sessions { get; } = new List<PresenceSessionSettings>();
+
+    /// <summary>Gets or sets a value indicating whether the hosted service signs every session off when the host stops.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool SignOffOnStop { get; set; } = true;
+
+    /// <summary>Gets or sets a value indicating whether disposing a session signs it off.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool SignOffOnDispose { get; set; } = true;
+}

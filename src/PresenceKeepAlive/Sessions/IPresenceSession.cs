@@ -1,0 +1,55 @@
+namespace PresenceKeepAlive;
+
+/// <summary>
+/// One user's application presence session: the state the application wants the user to show, kept alive by
+/// refreshing it before the service's inactivity timeout. Thread-safe. Obtain one from
+/// <see cref="IPresenceSessionManager.GetOrCreate(string)"/>.
+/// </summary>
+public interface IPresenceSession : IAsyncDisposable
+{
+    /// <summary>Gets the user's object id or user principal name.</summary>
+    string UserId { get; }
+
+    /// <summary>Gets the state the application last asked for, or <see langword="null"/> before the first <see cref="SetAsync"/>.</summary>
+    PresenceState? DesiredState { get; }
+
+    /// <summary>Gets the session's status.</summary>
+    PresenceSessionStatus Status { get; }
+
+    /// <summary>Gets when the service last accepted the desired state (set or refresh), if ever.</summary>
+    DateTimeOffset? LastConfirmedAt { get; }
+
+    /// <summary>Gets when the next refresh is due, or <see langword="null"/> when none is scheduled.</summary>
+    DateTimeOffset? NextRefreshAt { get; }
+
+    /// <summary>Gets the last failure, or <see langword="null"/> when the last request succeeded.</summary>
+    PresenceRequestException? LastError { get; }
+
+    /// <summary>Raised after <see cref="Status"/> changes. Handlers run on the thread that changed it and must not block.</summary>
+    event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
+
+    /// <summary>
+    /// Records <paramref name="state"/> as the desired state, sends it ahead of queued refreshes, and completes when
+    /// the service accepted it. From then on the state is refreshed before every timeout.
+    /// </summary>
+    /// <param name="state">The state to show.</param>
+    /// <param name="cancellationToken">Stops waiting. The desired state stays recorded and is still sent and kept alive.</param>
+    /// <returns>A task that completes when the service accepted the state.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="state"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The configured protocol cannot set <paramref name="state"/>; nothing was sent.</exception>
+    /// <exception cref="PresenceRequestException">
+    /// The request failed. When transient, the session keeps the desired state and keeps retrying in the background;
+    /// when permanent (400, 401, 403, 404), the session stops refreshing and its status is <see cref="PresenceSessionStatus.Failed"/>.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    Task SetAsync(PresenceState state, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Signs the app session off (<c>clearPresence</c>, or <c>Offline/Offline</c> with the PATCH protocol) and stops
+    /// refreshing. A session the service no longer has counts as signed off.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when the session is signed off.</returns>
+    /// <exception cref="PresenceRequestException">The request failed.</exception>
+    Task ClearAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,38 @@
+namespace PresenceKeepAlive;
+
+/// <summary>
+/// Holds the presence sessions of one application registration. All of them share one keep-alive scheduler and
+/// one rate budget. Thread-safe. Registered as a singleton by <c>AddPresenceSession</c>.
+/// </summary>
+public interface IPresenceSessionManager : IAsyncDisposable
+{
+    /// <summary>Gets the number of sessions held.</summary>
+    int Count { get; }
+
+    /// <summary>Gets a snapshot of the sessions held.</summary>
+    IReadOnlyCollection<IPresenceSession> Sessions { get; }
+
+    /// <summary>Raised after any held session's status changes.</summary>
+    event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
+
+    /// <summary>Returns the session of <paramref name="userId"/>, creating it (status <see cref="PresenceSessionStatus.NotStarted"/>) if needed.</summary>
+    /// <param name="userId">The user's object id (GUID) or user principal name.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="ArgumentException"><paramref name="userId"/> is empty, or neither a GUID nor a user principal name.</exception>
+    /// <exception cref="ObjectDisposedException">The manager was disposed.</exception>
+    IPresenceSession GetOrCreate(string userId);
+
+    /// <summary>Returns the session of <paramref name="userId"/> if one is held.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="session">The session, when held.</param>
+    /// <returns><see langword="true"/> when a session is held.</returns>
+    bool TryGet(string userId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPresenceSession? session);
+
+    /// <summary>
+    /// Signs every held session off, in parallel within the rate budget, and stops refreshing them. A session the
+    /// service no longer has counts as signed off.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; sessions not signed off by then are reported.</param>
+    /// <returns>What was signed off and what was not.</returns>
+    Task<PresenceSignOffResult> SignOffAllAsync(CancellationToken cancellationToken = default);
+}
