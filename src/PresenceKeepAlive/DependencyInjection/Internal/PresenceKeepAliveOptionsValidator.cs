@@ -1,0 +1,167 @@
+using Azure.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PresenceKeepAlive.Http.Internal;
+using PresenceKeepAlive.Protocol.Internal;
+
+namespace PresenceKeepAlive.DependencyInjection.Internal;
+
+/// <summary>Checks <see cref="PresenceKeepAliveOptions"/> at start-up; each message names the setting, its value and the rule.</summary>
+internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<PresenceKeepAliveOptions>
+{
+    private static readonly TimeSpan PollyMinTimeout = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan PollyMaxTimeout = TimeSpan.FromHours(24);
+
+    private readonly IServiceProvider? _services;
+
+    public PresenceKeepAliveOptionsValidator(IServiceProvider? services = null) => _services = services;
+
+    public ValidateOptionsResult Validate(string? name, PresenceKeepAliveOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(options.ClientId))
+        {
+            failures.Add("ClientId is required: the app registration's application (client) id, which is also the presence sessionId.");
+        }
+        else if (PresenceRequestValidator.DescribeInvalidClientId(options.ClientId) is { } clientProblem)
+        {
+            failures.Add(clientProblem);
+        }
+
+        var baseUrlProblem = PresenceHttpClient.DescribeInvalidBaseUrl(options.BaseUrl);
+        if (baseUrlProblem is not null)
+        {
+            failures.Add(baseUrlProblem);
+        }
+
+        ValidateCredential(options, baseUrlProblem is null && PresenceCredentialFactory.IsLoopback(options.BaseUrl), failures);
+
+        if (!Enum.IsDefined(options.Protocol))
+        {
+            failures.Add($"Protocol '{options.Protocol}' is not supported: use SetPresence (Graph v1.0, the default) or Patch (the beta draft's PATCH).");
+        }
+
+        if (options.SessionTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"SessionTimeout {options.SessionTimeout:c} must be positive (Graph's is 00:05:00).");
+        }
+
+        if (options.RefreshInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"RefreshInterval {options.RefreshInterval:c} must be positive.");
+        }
+        else if (options.RefreshInterval >= options.SessionTimeout)
+        {
+            failures.Add($"RefreshInterval {options.RefreshInterval:c} must be shorter than SessionTimeout {options.SessionTimeout:c}, or the presence fades between refreshes.");
+        }
+
+        if (options.RefreshJitter < TimeSpan.Zero || options.RefreshJitter >= options.RefreshInterval)
+        {
+            failures.Add($"RefreshJitter {options.RefreshJitter:c} must be at least 00:00:00 and shorter than RefreshInterval {options.RefreshInterval:c}.");
+        }
+
+        if (PresenceRequestValidator.DescribeInvalidLease(options.Lease) is { } leaseProblem)
+        {
+            failures.Add(leaseProblem);
+        }
+
+        if (options.RateLimitPerWindow <= 0)
+        {
+            failures.Add($"RateLimitPerWindow {options.RateLimitPerWindow} must be positive (Graph allows 1500 presence requests per 30 s per app per tenant).");
+        }
+
+        if (options.RateLimitWindow <= TimeSpan.Zero)
+        {
+            failures.Add($"RateLimitWindow {options.RateLimitWindow:c} must be positive.");
+        }
+
+        if (options.MaxRetryAttempts is < 0 or > 100)
+        {
+            failures.Add($"MaxRetryAttempts {options.MaxRetryAttempts} must be from 0 to 100.");
+        }
+
+        if (options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay)
+        {
+            failures.Add($"RetryBaseDelay {options.RetryBaseDelay:c} must be positive and not longer than RetryMaxDelay {options.RetryMaxDelay:c}.");
+        }
+
+        if (options.AttemptTimeout < PollyMinTimeout || options.AttemptTimeout > PollyMaxTimeout)
+        {
+            failures.Add($"AttemptTimeout {options.AttemptTimeout:c} must be from 00:00:00.010 to 1.00:00:00.");
+        }
+
+        if (options.TotalRequestTimeout < options.AttemptTimeout || options.TotalRequestTimeout > PollyMaxTimeout)
+        {
+            failures.Add($"TotalRequestTimeout {options.TotalRequestTimeout:c} must be at least AttemptTimeout {options.AttemptTimeout:c} and at most 1.00:00:00.");
+        }
+
+        ValidateSessions(options, failures);
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private void ValidateCredential(PresenceKeepAliveOptions options, bool loopback, List<string> failures)
+    {
+        var needsTenant = !string.IsNullOrEmpty(options.ClientSecret) ||
+                          !string.IsNullOrEmpty(options.CertificatePath) ||
+                          !string.IsNullOrEmpty(options.CertificateThumbprint);
+        if (needsTenant && string.IsNullOrWhiteSpace(options.TenantId))
+        {
+            failures.Add("TenantId is required with ClientSecret, CertificatePath or CertificateThumbprint: the directory (tenant) id of the app registration.");
+        }
+        else if (!string.IsNullOrWhiteSpace(options.TenantId) && !IsTenantId(options.TenantId))
+        {
+            failures.Add($"TenantId '{options.TenantId}' is neither a GUID nor a domain name such as contoso.onmicrosoft.com.");
+        }
+
+        if (!string.IsNullOrEmpty(options.CertificatePath) && !File.Exists(options.CertificatePath))
+        {
+            failures.Add($"CertificatePath '{options.CertificatePath}' does not exist.");
+        }
+
+        if (!loopback &&
+            !PresenceCredentialFactory.HasConfiguredCredential(options) &&
+            _services?.GetService<TokenCredential>() is null)
+        {
+            failures.Add(
+                $"No credential is configured for BaseUrl '{options.BaseUrl}': set ClientSecret, CertificatePath or CertificateThumbprint " +
+                "(with TenantId), set UseManagedIdentity, set Credential, or register a TokenCredential. Only a loopback BaseUrl (the local emulator) works without one.");
+        }
+    }
+
+    private static void ValidateSessions(PresenceKeepAliveOptions options, List<string> failures)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Sessions.Count; i++)
+        {
+            var session = options.Sessions[i];
+            if (session is null)
+            {
+                failures.Add($"Sessions[{i}] is empty.");
+                continue;
+            }
+
+            if (PresenceRequestValidator.DescribeInvalidUserId(session.UserId) is { } idProblem)
+            {
+                failures.Add($"Sessions[{i}].UserId: {idProblem}");
+            }
+            else if (!seen.Add(session.UserId))
+            {
+                failures.Add($"Sessions[{i}].UserId '{session.UserId}' appears more than once: a user has one app session.");
+            }
+
+            if (!PresenceState.TryParse(session.Availability, session.Activity, out var state) || !state.IsSupportedBy(options.Protocol))
+            {
+                failures.Add(
+                    $"Sessions[{i}] ('{session.UserId}'): '{session.Availability}/{session.Activity}' is not a presence the {options.Protocol} protocol can set. " +
+                    $"Allowed pairs: {PresenceState.Describe(PresenceState.ValuesFor(options.Protocol))}.");
+            }
+        }
+    }
+
+    private static bool IsTenantId(string tenantId) =>
+        Guid.TryParse(tenantId, out _) ||
+        (Uri.CheckHostName(tenantId) == UriHostNameType.Dns && tenantId.Contains('.', StringComparison.Ordinal));
+}

@@ -1,0 +1,100 @@
+using Azure.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using PresenceKeepAlive;
+using PresenceKeepAlive.DependencyInjection.Internal;
+using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Hosting.Internal;
+using PresenceKeepAlive.Http.Internal;
+using PresenceKeepAlive.Protocol.Internal;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers PresenceKeepAlive in a service collection.</summary>
+public static class PresenceKeepAliveServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the presence session manager (<see cref="IPresenceSessionManager"/>), its HTTP pipeline, and a hosted
+    /// service that sets the configured <see cref="PresenceKeepAliveOptions.Sessions"/> on start and signs them off on
+    /// stop, with options bound from <paramref name="configuration"/> (usually the <c>PresenceKeepAlive</c> section).
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The configuration section to bind <see cref="PresenceKeepAliveOptions"/> from.</param>
+    /// <returns>A builder to configure the registration further.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static PresenceKeepAliveBuilder AddPresenceSession(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddPresenceSession(options => options.Bind(configuration));
+    }
+
+    /// <summary>
+    /// Registers the presence session manager (<see cref="IPresenceSessionManager"/>), its HTTP pipeline, and a hosted
+    /// service that sets the configured <see cref="PresenceKeepAliveOptions.Sessions"/> on start and signs them off on stop.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>A builder to configure the registration further.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static PresenceKeepAliveBuilder AddPresenceSession(this IServiceCollection services, Action<PresenceKeepAliveOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddPresenceSession(options => options.Configure(configure));
+    }
+
+    /// <summary>
+    /// Registers the presence session manager (<see cref="IPresenceSessionManager"/>), its HTTP pipeline, and a hosted
+    /// service that sets the configured <see cref="PresenceKeepAliveOptions.Sessions"/> on start and signs them off on stop.
+    /// Calling it again only adds the further configuration.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Configures the options builder (bind, configure, validate); may be <see langword="null"/>.</param>
+    /// <returns>A builder to configure the registration further.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    public static PresenceKeepAliveBuilder AddPresenceSession(this IServiceCollection services, Action<OptionsBuilder<PresenceKeepAliveOptions>>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        var options = services.AddOptions<PresenceKeepAliveOptions>();
+        configure?.Invoke(options);
+
+        var alreadyAdded = services.Any(d => d.ServiceType == typeof(PresenceKeepAliveMarker));
+        var httpClientBuilder = services.AddHttpClient(PresenceHttpClient.Name);
+        if (alreadyAdded)
+        {
+            return new PresenceKeepAliveBuilder(services, httpClientBuilder);
+        }
+
+        services.AddSingleton<PresenceKeepAliveMarker>();
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PresenceKeepAliveOptions>, PresenceKeepAliveOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new PresenceKeepAliveMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton<PresenceHttpPolicy>();
+        services.TryAddSingleton<IPresenceProtocol>(CreateProtocol);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PresenceKeepAliveHostedService>());
+
+        PresenceHttpClient.Configure(httpClientBuilder);
+        return new PresenceKeepAliveBuilder(services, httpClientBuilder);
+    }
+
+    private static GraphPresenceProtocol CreateProtocol(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<PresenceKeepAliveOptions>>().Value;
+        var timeProvider = services.GetRequiredService<TimeProvider>();
+        var credential = PresenceCredentialFactory.Create(options, services.GetService<TokenCredential>(), timeProvider);
+        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(PresenceHttpClient.Name);
+        return new GraphPresenceProtocol(
+            PresenceHttpClient.CreateGraphClient(httpClient, credential, options.BaseUrl),
+            options.Protocol,
+            options.ClientId!,
+            options.Lease,
+            timeProvider,
+            services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GraphPresenceProtocol>>(),
+            services.GetRequiredService<PresenceKeepAliveMetrics>());
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace PresenceKeepAlive.Diagnostics.Internal;
+
+internal static partial class Log
+{
+    [LoggerMessage(200, LogLevel.Information, "Presence keep-alive started with {Count} configured sessions.")]
+    public static partial void HostStarted(ILogger logger, int count);
+
+    [LoggerMessage(201, LogLevel.Warning, "Could not set {State} for user {UserId} at start-up yet; the session keeps retrying: {Reason}")]
+    public static partial void StartSetDeferred(ILogger logger, string userId, string state, string reason);
+
+    [LoggerMessage(202, LogLevel.Error, "Could not set {State} for user {UserId} at start-up.")]
+    public static partial void StartSetFailed(ILogger logger, string userId, string state, Exception exception);
+
+    [LoggerMessage(203, LogLevel.Information, "Presence keep-alive stopped: {SignedOff} sessions signed off, {Failed} not.")]
+    public static partial void HostStopped(ILogger logger, int signedOff, int failed);
+
+    [LoggerMessage(204, LogLevel.Warning, "User {UserId} was not signed off before shutdown: {Reason}")]
+    public static partial void NotSignedOff(ILogger logger, string userId, string reason);
+
+    [LoggerMessage(205, LogLevel.Error, "Signing the sessions off at shutdown failed.")]
+    public static partial void SignOffAllFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using Azure.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Graph;
+using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Authentication.Azure;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
+
+namespace PresenceKeepAlive.Http.Internal;
+
+/// <summary>
+/// The named <see cref="HttpClient"/> that carries Graph requests, outermost first: the Polly retry policy, then
+/// Graph's default handlers without Kiota's <see cref="RetryHandler"/> (two retry layers would multiply attempts),
+/// then the primary handler.
+/// </summary>
+internal static class PresenceHttpClient
+{
+    public const string Name = "PresenceKeepAlive.Graph";
+
+    public static void Configure(IHttpClientBuilder builder)
+    {
+        // Polly owns every timeout so that they all run on the injected TimeProvider.
+        builder.ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        builder.AddPolicyHandler((services, _) => services.GetRequiredService<PresenceHttpPolicy>().Policy);
+        builder.ConfigureAdditionalHttpMessageHandlers((handlers, _) =>
+        {
+            foreach (var handler in GraphClientFactory.CreateDefaultHandlers())
+            {
+                if (handler is RetryHandler)
+                {
+                    handler.Dispose();
+                    continue;
+                }
+
+                handlers.Add(handler);
+            }
+        });
+        builder.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        {
+            AutomaticDecompression = DecompressionMethods.All,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        });
+    }
+
+    /// <summary>Creates the SDK client over <paramref name="httpClient"/>, sending a token only to the base URL's host.</summary>
+    /// <exception cref="ArgumentException">The base URL is not absolute, or is not HTTPS and not on a loopback address.</exception>
+    public static GraphServiceClient CreateGraphClient(HttpClient httpClient, TokenCredential credential, string baseUrl)
+    {
+        var uri = ValidateBaseUrl(baseUrl);
+        var tokenProvider = new AzureIdentityAccessTokenProvider(
+            credential,
+            allowedHosts: [uri.Host],
+            observabilityOptions: null,
+            isCaeEnabled: false,
+            scopes: [PresenceCredentialFactory.ScopeFor(uri)]);
+        return new GraphServiceClient(httpClient, new BaseBearerTokenAuthenticationProvider(tokenProvider), baseUrl.TrimEnd('/'));
+    }
+
+    /// <summary>Returns why <paramref name="baseUrl"/> is not usable, or <see langword="null"/>.</summary>
+    public static string? DescribeInvalidBaseUrl(string? baseUrl)
+    {
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            return $"BaseUrl '{baseUrl}' is not an absolute http(s) URL, for example {PresenceKeepAliveOptions.GraphV1BaseUrl}.";
+        }
+
+        if (uri.Scheme != Uri.UriSchemeHttps && !PresenceCredentialFactory.IsLoopback(uri))
+        {
+            return $"BaseUrl '{baseUrl}' must use https: plain http is allowed only for loopback addresses (a local emulator).";
+        }
+
+        if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+        {
+            return $"BaseUrl '{baseUrl}' must not have a query or fragment.";
+        }
+
+        return null;
+    }
+
+    private static Uri ValidateBaseUrl(string baseUrl)
+    {
+        var problem = DescribeInvalidBaseUrl(baseUrl);
+        return problem is null ? new Uri(baseUrl) : throw new ArgumentException(problem, nameof(baseUrl));
+    }
+}

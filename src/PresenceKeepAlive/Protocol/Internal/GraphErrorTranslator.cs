@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
+using Polly.Timeout;
+
+namespace PresenceKeepAlive.Protocol.Internal;
+
+/// <summary>Turns whatever a send threw into the one <see cref="PresenceRequestException"/>.</summary>
+internal static class GraphErrorTranslator
+{
+    public static PresenceRequestException Translate(Exception exception, string operation, string userId, TimeProvider timeProvider)
+    {
+        switch (exception)
+        {
+            case PresenceRequestException already:
+                return already;
+
+            case ApiException api when api.ResponseStatusCode > 0:
+            {
+                var status = (HttpStatusCode)api.ResponseStatusCode;
+                var odata = api as ODataError;
+                var code = odata?.Error?.Code;
+                var serviceMessage = odata?.Error?.Message;
+                var requestId = odata?.Error?.InnerError?.RequestId ?? Header(api, "request-id");
+                var clientRequestId = odata?.Error?.InnerError?.ClientRequestId ?? Header(api, "client-request-id");
+                var retryAfter = ParseRetryAfter(Header(api, "Retry-After"), timeProvider);
+                return new PresenceRequestException(
+                    DescribeStatus(operation, userId, status, code, serviceMessage, requestId, retryAfter), api)
+                {
+                    StatusCode = status,
+                    ErrorCode = code,
+                    ServiceMessage = serviceMessage,
+                    RequestId = requestId,
+                    ClientRequestId = clientRequestId,
+                    RetryAfter = retryAfter,
+                    Operation = operation,
+                    UserId = userId,
+                };
+            }
+
+            case TimeoutRejectedException or TimeoutException or OperationCanceledException:
+                return new PresenceRequestException(
+                    $"{operation} for user '{userId}' timed out before Graph answered. The request is transient and will be retried.", exception)
+                {
+                    Operation = operation,
+                    UserId = userId,
+                };
+
+            case HttpRequestException http:
+                return new PresenceRequestException(
+                    $"{operation} for user '{userId}' failed on the network ({http.HttpRequestError}): {http.Message} The request is transient and will be retried.", http)
+                {
+                    Operation = operation,
+                    UserId = userId,
+                };
+
+            default:
+                return new PresenceRequestException(
+                    $"{operation} for user '{userId}' failed: {exception.Message}", exception)
+                {
+                    Operation = operation,
+                    UserId = userId,
+                };
+        }
+    }
+
+    internal static TimeSpan? ParseRetryAfter(string? value, TimeProvider timeProvider)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+        {
+            var wait = date - timeProvider.GetUtcNow();
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private static string? Header(ApiException api, string name)
+    {
+        foreach (var (key, values) in api.ResponseHeaders)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var v in values)
+                {
+                    return v;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string DescribeStatus(
+        string operation, string userId, HttpStatusCode status, string? code, string? serviceMessage, string? requestId, TimeSpan? retryAfter)
+    {
+        var head = $"Graph answered {operation} for user '{userId}' with {(int)status} {status}" +
+                   (code is null ? string.Empty : $" ({code})") +
+                   (string.IsNullOrWhiteSpace(serviceMessage) ? "." : $": {serviceMessage}");
+        var advice = status switch
+        {
+            HttpStatusCode.Forbidden =>
+                " The app is not allowed to set this user's presence: app-only access needs the application permission Presence.ReadWrite.All with admin consent; delegated access needs Presence.ReadWrite and can only set the signed-in user's own presence.",
+            HttpStatusCode.Unauthorized =>
+                " The access token was missing or rejected: check TenantId, ClientId and the credential (secret, certificate or managed identity).",
+            HttpStatusCode.NotFound =>
+                " The user was not found in this tenant: check the object id or user principal name.",
+            HttpStatusCode.BadRequest =>
+                " The request was rejected as invalid and will not be retried.",
+            HttpStatusCode.TooManyRequests =>
+                retryAfter is { } wait ? $" Throttled: Graph asked to wait {wait.TotalSeconds:0.###} s." : " Throttled.",
+            _ when PresenceRequestException.IsTransientStatus(status) => " The failure is transient and will be retried.",
+            _ => string.Empty,
+        };
+        var id = requestId is null ? string.Empty : $" request-id: {requestId}.";
+        return head + advice + id;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Graph;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Graph.Users.Item.Presence.ClearPresence;
+using Microsoft.Graph.Users.Item.Presence.SetPresence;
+using Microsoft.Kiota.Abstractions;
+using Microsoft.Kiota.Abstractions.Serialization;
+using PresenceKeepAlive.Diagnostics.Internal;
+
+namespace PresenceKeepAlive.Protocol.Internal;
+
+/// <summary>
+/// Speaks Graph's presence API through the official <see cref="GraphServiceClient"/> and its Kiota request adapter:
+/// v1.0 <c>setPresence</c>/<c>clearPresence</c>, or the seed's beta <c>PATCH /users/{id}/presence</c>.
+/// </summary>
+internal sealed class GraphPresenceProtocol : IPresenceProtocol
+{
+    internal const string SetPresenceOperation = "setPresence";
+    internal const string ClearPresenceOperation = "clearPresence";
+    internal const string PatchOperation = "patchPresence";
+
+    private const string PatchUrlTemplate = "{+baseurl}/users/{user%2Did}/presence";
+
+    private static readonly Dictionary<string, ParsableFactory<IParsable>> ErrorMapping = new()
+    {
+        ["XXX"] = ODataError.CreateFromDiscriminatorValue,
+    };
+
+    private readonly GraphServiceClient _graph;
+    private readonly string _sessionId;
+    private readonly TimeSpan _lease;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly PresenceKeepAliveMetrics _metrics;
+
+    public GraphPresenceProtocol(
+        GraphServiceClient graph,
+        PresenceProtocol protocol,
+        string clientId,
+        TimeSpan lease,
+        TimeProvider timeProvider,
+        ILogger<GraphPresenceProtocol> logger,
+        PresenceKeepAliveMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(metrics);
+
+        var clientProblem = PresenceRequestValidator.DescribeInvalidClientId(clientId);
+        if (clientProblem is not null)
+        {
+            throw new ArgumentException(clientProblem, nameof(clientId));
+        }
+
+        var leaseProblem = PresenceRequestValidator.DescribeInvalidLease(lease);
+        if (leaseProblem is not null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), lease, leaseProblem);
+        }
+
+        if (protocol is not (PresenceProtocol.SetPresence or PresenceProtocol.Patch))
+        {
+            throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Protocol must be SetPresence or Patch.");
+        }
+
+        _graph = graph;
+        Protocol = protocol;
+        _sessionId = clientId;
+        _lease = lease;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _metrics = metrics;
+    }
+
+    public PresenceProtocol Protocol { get; }
+
+    public Task SetPresenceAsync(string userId, PresenceState state, CancellationToken cancellationToken)
+    {
+        PresenceRequestValidator.ValidateUserId(userId);
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.IsSupportedBy(Protocol))
+        {
+            throw new ArgumentException(
+                $"The {Protocol} protocol cannot set {state}. Allowed pairs: {PresenceState.Describe(PresenceState.ValuesFor(Protocol))}." +
+                (Protocol == PresenceProtocol.SetPresence && state == PresenceState.Offline ? " To sign off, clear the session instead." : string.Empty),
+                nameof(state));
+        }
+
+        return Protocol == PresenceProtocol.SetPresence
+            ? SendAsync(SetPresenceOperation, userId, state, SendSetPresenceAsync, cancellationToken)
+            : SendAsync(PatchOperation, userId, state, SendPatchAsync, cancellationToken);
+    }
+
+    public Task ClearPresenceAsync(string userId, CancellationToken cancellationToken)
+    {
+        PresenceRequestValidator.ValidateUserId(userId);
+        return Protocol == PresenceProtocol.SetPresence
+            ? SendAsync(ClearPresenceOperation, userId, state: null, SendClearPresenceAsync, cancellationToken)
+            : SendAsync(PatchOperation, userId, PresenceState.Offline, SendPatchAsync, cancellationToken);
+    }
+
+    private Task SendSetPresenceAsync(string userId, PresenceState? state, CancellationToken cancellationToken) =>
+        _graph.Users[userId].Presence.SetPresence.PostAsync(
+            new SetPresencePostRequestBody
+            {
+                SessionId = _sessionId,
+                Availability = state!.Availability,
+                Activity = state.Activity,
+                ExpirationDuration = _lease,
+            },
+            cancellationToken: cancellationToken);
+
+    private Task SendClearPresenceAsync(string userId, PresenceState? state, CancellationToken cancellationToken) =>
+        _graph.Users[userId].Presence.ClearPresence.PostAsync(
+            new ClearPresencePostRequestBody { SessionId = _sessionId },
+            cancellationToken: cancellationToken);
+
+    private Task SendPatchAsync(string userId, PresenceState? state, CancellationToken cancellationToken)
+    {
+        var adapter = _graph.RequestAdapter;
+        var request = new RequestInformation(Method.PATCH, PatchUrlTemplate, new Dictionary<string, object>
+        {
+            ["baseurl"] = adapter.BaseUrl!,
+            ["user%2Did"] = userId,
+        });
+        request.Headers.TryAdd("Accept", "application/json");
+        request.SetContentFromParsable(adapter, "application/json", new SeedPresencePatchBody
+        {
+            Availability = state!.Availability,
+            Activity = state.Activity,
+        });
+        return adapter.SendNoContentAsync(request, ErrorMapping, cancellationToken);
+    }
+
+    private async Task SendAsync(
+        string operation,
+        string userId,
+        PresenceState? state,
+        Func<string, PresenceState?, CancellationToken, Task> send,
+        CancellationToken cancellationToken)
+    {
+        using var activity = PresenceKeepAliveMetrics.ActivitySource.StartActivity(operation, ActivityKind.Client);
+        activity?.SetTag("presence.operation", operation);
+        activity?.SetTag("presence.state", state?.ToString());
+
+        var started = _timeProvider.GetTimestamp();
+        try
+        {
+            await send(userId, state, cancellationToken).ConfigureAwait(false);
+            Record(operation, "success", started, activity);
+            Log.RequestSucceeded(_logger, operation, userId, state?.ToString());
+        }
+        catch (ApiException ex) when (operation == ClearPresenceOperation && ex.ResponseStatusCode == 404)
+        {
+            // clearPresence answers 404 when the session no longer exists: it is already signed off.
+            Record(operation, "not_found", started, activity);
+            Log.ClearFoundNoSession(_logger, userId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var error = GraphErrorTranslator.Translate(ex, operation, userId, _timeProvider);
+            Record(operation, error.StatusCode is { } s ? ((int)s).ToString(System.Globalization.CultureInfo.InvariantCulture) : "network", started, activity);
+            activity?.SetStatus(ActivityStatusCode.Error, error.ErrorCode);
+            Log.RequestFailed(_logger, operation, userId, (int?)error.StatusCode, error.ErrorCode, error.RequestId, error.IsTransient);
+            throw error;
+        }
+    }
+
+    private void Record(string operation, string outcome, long started, Activity? activity)
+    {
+        activity?.SetTag("presence.outcome", outcome);
+        _metrics.RequestCompleted(operation, outcome, _timeProvider.GetElapsedTime(started));
+    }
+}

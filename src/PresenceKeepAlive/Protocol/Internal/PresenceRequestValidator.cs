@@ -1,0 +1,93 @@
+using System.Xml;
+
+namespace PresenceKeepAlive.Protocol.Internal;
+
+/// <summary>Checks ids and durations before anything is sent, so that no input can change a request's path.</summary>
+internal static class PresenceRequestValidator
+{
+    /// <summary>Graph's shortest <c>expirationDuration</c>.</summary>
+    public static readonly TimeSpan MinLease = TimeSpan.FromMinutes(5);
+
+    /// <summary>Graph's longest <c>expirationDuration</c>.</summary>
+    public static readonly TimeSpan MaxLease = TimeSpan.FromHours(4);
+
+    private const int MaxUserIdLength = 256;
+
+    /// <summary>Returns why <paramref name="userId"/> is not a GUID or user principal name, or <see langword="null"/> when it is one.</summary>
+    public static string? DescribeInvalidUserId(string? userId)
+    {
+        if (string.IsNullOrWhiteSpace(userId))
+        {
+            return "A user id is required: the user's object id (a GUID) or user principal name (name@domain).";
+        }
+
+        if (Guid.TryParse(userId, out _))
+        {
+            return null;
+        }
+
+        if (userId.Length > MaxUserIdLength)
+        {
+            return $"The user id is {userId.Length} characters long; at most {MaxUserIdLength} are allowed.";
+        }
+
+        foreach (var c in userId)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '\\' or '?' or '#' or '%')
+            {
+                return $"The user id '{Printable(userId)}' contains {DescribeChar(c)}, which is not allowed: use the user's object id (a GUID) or user principal name (name@domain) without '/', '\\', '?', '#', '%', whitespace or control characters. For guest users, use the object id.";
+            }
+        }
+
+        var at = userId.IndexOf('@', StringComparison.Ordinal);
+        if (at <= 0 || at != userId.LastIndexOf('@') || at == userId.Length - 1)
+        {
+            return $"The user id '{userId}' is neither a GUID nor a user principal name (name@domain).";
+        }
+
+        if (userId.Contains("..", StringComparison.Ordinal) || userId[0] == '.' || userId[^1] == '.')
+        {
+            return $"The user id '{userId}' contains '..' or starts or ends with '.', which is not allowed in a user principal name.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Throws when <paramref name="userId"/> is not a GUID or user principal name.</summary>
+    /// <exception cref="ArgumentException">The id is not valid.</exception>
+    public static void ValidateUserId(string? userId, string paramName = "userId")
+    {
+        var problem = DescribeInvalidUserId(userId);
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem, paramName);
+        }
+    }
+
+    /// <summary>Returns why <paramref name="clientId"/> is not an application (client) id, or <see langword="null"/> when it is one.</summary>
+    public static string? DescribeInvalidClientId(string? clientId) =>
+        Guid.TryParse(clientId, out var id) && id != Guid.Empty
+            ? null
+            : $"ClientId '{clientId}' is not an application (client) id: it must be the app registration's GUID, which is also the presence sessionId.";
+
+    /// <summary>Returns why <paramref name="lease"/> is outside PT5M..PT4H, or <see langword="null"/> when it is inside.</summary>
+    public static string? DescribeInvalidLease(TimeSpan lease) =>
+        lease < MinLease || lease > MaxLease
+            ? $"Lease {lease:c} ({XmlConvert.ToString(lease)}) is out of range: Graph accepts an expirationDuration from PT5M (00:05:00) to PT4H (04:00:00)."
+            : null;
+
+    private static string DescribeChar(char c) =>
+        char.IsControl(c) || char.IsWhiteSpace(c) ? $"U+{(int)c:X4}" : $"'{c}'";
+
+    private static string Printable(string text)
+    {
+        Span<char> buffer = stackalloc char[Math.Min(text.Length, 64)];
+        var n = 0;
+        foreach (var c in text.AsSpan(0, buffer.Length))
+        {
+            buffer[n++] = char.IsControl(c) ? '?' : c;
+        }
+
+        return new string(buffer[..n]);
+    }
+}
