@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,37 +12,43 @@ namespace PresenceKeepAlive.Hosting.Internal;
 /// </summary>
 internal sealed class PresenceKeepAliveHostedService : IHostedService
 {
-    private readonly IPresenceSessionManager _manager;
-    private readonly PresenceKeepAliveOptions _options;
+    private readonly IServiceProvider _services;
+    private readonly IOptions<PresenceKeepAliveOptions> _optionsAccessor;
     private readonly ILogger<PresenceKeepAliveHostedService> _logger;
+    private IPresenceSessionManager? _manager;
 
+    // The manager and options are resolved in StartAsync, not here: the host constructs hosted services before it
+    // runs options validation, and validation must be what reports a bad configuration.
     public PresenceKeepAliveHostedService(
-        IPresenceSessionManager manager,
+        IServiceProvider services,
         IOptions<PresenceKeepAliveOptions> options,
         ILogger<PresenceKeepAliveHostedService> logger)
     {
-        _manager = manager;
-        _options = options.Value;
+        _services = services;
+        _optionsAccessor = options;
         _logger = logger;
     }
 
+    private PresenceKeepAliveOptions Options => _optionsAccessor.Value;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var settings in _options.Sessions)
+        _manager = _services.GetRequiredService<IPresenceSessionManager>();
+        foreach (var settings in Options.Sessions)
         {
             // The options validator has already checked every id and pair.
-            var state = PresenceState.Parse(settings.Availability, settings.Activity, _options.Protocol);
+            var state = PresenceState.Parse(settings.Availability, settings.Activity, Options.Protocol);
             var session = _manager.GetOrCreate(settings.UserId);
             _ = SetInBackgroundAsync(session, state);
         }
 
-        Log.HostStarted(_logger, _options.Sessions.Count);
+        Log.HostStarted(_logger, Options.Sessions.Count);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (!_options.SignOffOnStop)
+        if (!Options.SignOffOnStop || _manager is null)
         {
             return;
         }
