@@ -55,9 +55,16 @@ public sealed class PresenceRequestException : Exception
 
     /// <summary>
     /// Gets a value indicating whether the failure is transient: 408, 429, 5xx, a network error or a timeout.
-    /// Transient failures are worth retrying; other 4xx (400, 401, 403, 404) are not.
+    /// Transient failures are worth retrying; other 4xx (400, 401, 403, 404) and unexpected client-side errors are not.
     /// </summary>
-    public bool IsTransient => StatusCode is null || IsTransientStatus(StatusCode.Value);
+    /// <value>By default, derived from <see cref="StatusCode"/>: <see langword="true"/> when no response arrived.</value>
+    public bool IsTransient
+    {
+        get => _isTransient ?? (StatusCode is null || IsTransientStatus(StatusCode.Value));
+        init => _isTransient = value;
+    }
+
+    private readonly bool? _isTransient;
 
     internal static bool IsTransientStatus(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests ||

@@ -56,11 +56,13 @@ internal static class GraphErrorTranslator
                 };
 
             default:
+                // Not an answer from Graph and not the network: a local fault that retrying will not mend.
                 return new PresenceRequestException(
                     $"{operation} for user '{userId}' failed: {exception.Message}", exception)
                 {
                     Operation = operation,
                     UserId = userId,
+                    IsTransient = false,
                 };
         }
     }
