@@ -22,7 +22,7 @@ namespace PresenceKeepAlive.KeepAlive.Internal;
 /// </remarks>
 internal sealed class RateBudget
 {
-    private static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(100);
 
     private long _tokens;
     private long _nextRefillTicks;
@@ -38,16 +38,35 @@ internal sealed class RateBudget
 
         LimitPerWindow = limitPerWindow;
         Window = window;
-        var period = DefaultPeriod;
-        var periodsPerWindow = (long)Math.Ceiling(window.Ticks / (double)period.Ticks);
-        var perPeriod = limitPerWindow / (periodsPerWindow + 2);
-        if (perPeriod < 1)
+
+        // A closed window of length W holds the bucket's content at its start plus k + 1 refill instants
+        // (k = W / period), so tokensPerPeriod * (k + 2) <= limit. Among the periods of at least MinPeriod, take the
+        // longest one whose sustained rate is within 2% of the best: fewer wake-ups, nearly the full rate.
+        var maxK = (int)Math.Clamp(window.Ticks / MinPeriod.Ticks, 1, 10_000);
+        long bestScore = 0;
+        for (var k = 1; k <= maxK && limitPerWindow / (k + 2) >= 1; k++)
         {
-            // A small budget: one token per period, with a period long enough that a window holds at most the limit.
+            bestScore = Math.Max(bestScore, (long)(limitPerWindow / (k + 2)) * k);
+        }
+
+        long perPeriod;
+        TimeSpan period;
+        if (bestScore == 0)
+        {
+            // Fewer than 3 requests per window: one per window (a token bucket may still pair two across a refill).
             perPeriod = 1;
-            period = limitPerWindow >= 3
-                ? TimeSpan.FromTicks((long)Math.Ceiling(window.Ticks / (double)(limitPerWindow - 2)))
-                : window + TimeSpan.FromTicks(1);
+            period = window;
+        }
+        else
+        {
+            var k = 1;
+            while ((long)(limitPerWindow / (k + 2)) * k < bestScore * 98 / 100)
+            {
+                k++;
+            }
+
+            perPeriod = limitPerWindow / (k + 2);
+            period = TimeSpan.FromTicks(window.Ticks / k);
         }
 
         Period = period;

@@ -12,7 +12,7 @@ internal static class UserIdValidator
 
     public static void Validate(string userId, string paramName)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(userId, paramName);
+        ArgumentNullException.ThrowIfNull(userId, paramName);
         if (!IsValid(userId))
         {
             throw new ArgumentException($"'{Printable(userId)}' is not a valid user id. {Allowed}", paramName);
