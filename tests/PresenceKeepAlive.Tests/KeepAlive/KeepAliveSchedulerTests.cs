@@ -76,6 +76,21 @@ public class KeepAliveSchedulerTests
         Assert.That(fired.Select(f => f.Item2 - start), Is.EqualTo(Enumerable.Range(1, 10).Select(i => TimeSpan.FromSeconds(i))));
     }
 
+    [Test]
+    public async Task SetAsync_ManyChangesOfOneSession_StaleRefreshesDoNotPileUp()
+    {
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = 1_000_000 });
+        var session = sut.Manager.GetOrCreate("alice@contoso.com");
+
+        for (var i = 0; i < 10_000; i++)
+        {
+            await session.SetAsync(i % 2 == 0 ? PresenceState.Available : PresenceState.Away);
+        }
+
+        Assert.That(sut.Manager.Scheduler.QueuedCount, Is.LessThanOrEqualTo(1024));
+        Assert.That(sut.Protocol.CallCount, Is.EqualTo(10_000));
+    }
+
     private static KeepAliveScheduler CreateSut(TimeProvider time, PresenceKeepAliveMetrics metrics, RateBudget budget) =>
         new(time, budget, metrics, NullLogger.Instance);
 

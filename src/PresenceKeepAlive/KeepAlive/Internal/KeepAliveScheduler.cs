@@ -28,6 +28,8 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     private readonly PriorityQueue<WorkItem, ReadyKey> _ready = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _timer;
+    private const int MinCompactThreshold = 1024;
+    private int _compactAt = MinCompactThreshold;
     private long _sequence;
     private long _armedAt = long.MaxValue;
     private long _lastBudgetShortageTicks = long.MinValue;
@@ -111,6 +113,10 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             else
             {
                 _timed.Enqueue(item, dueTicks);
+                if (_timed.Count > _compactAt)
+                {
+                    Compact();
+                }
             }
 
             return true;
@@ -179,6 +185,26 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         // Sends observe the stopping token; the protocol is expected to honour it promptly.
         await drained.ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Drops stale future items. A session that changes state often leaves one superseded refresh behind per change
+    /// until it falls due; rebuilding when the queue doubles keeps memory proportional to live work, at O(1) amortized.
+    /// </summary>
+    private void Compact()
+    {
+        var live = new List<(WorkItem, long)>(_timed.Count / 2);
+        foreach (var (item, due) in _timed.UnorderedItems)
+        {
+            if (item.Target.ScheduleToken == item.Token)
+            {
+                live.Add((item, due));
+            }
+        }
+
+        _timed.Clear();
+        _timed.EnqueueRange(live);
+        _compactAt = Math.Max(MinCompactThreshold, live.Count * 2);
     }
 
     private void OnTimer()
