@@ -10,7 +10,7 @@ namespace PresenceKeepAlive.Tests.KeepAlive;
 public class KeepAliveSchedulerTests
 {
     [Test]
-    public async Task Pump_ScarceBudget_RunsStateChangesThenRefreshesThenRetriesOldestDeadlineFirst()
+    public async Task Pump_ScarceBudget_RunsStateChangesThenRefreshesThenRetriesOldestDeadlineFirstMissedLast()
     {
         var time = Clock.Create();
         var metrics = new PresenceKeepAliveMetrics(null);
@@ -22,8 +22,10 @@ public class KeepAliveSchedulerTests
         var now = time.GetUtcNow().UtcTicks;
         var items = new (string Name, WorkPriority Priority, long Deadline)[]
         {
-            ("retry-old", WorkPriority.Retry, now - 100),
+            ("retry-missed-new", WorkPriority.Retry, now - 100),
+            ("retry-missed-old", WorkPriority.Retry, now - 150),
             ("refresh-late", WorkPriority.Refresh, now + 200),
+            ("refresh-missed", WorkPriority.Refresh, now - 500),
             ("set-new", WorkPriority.StateChange, now + 50),
             ("refresh-early", WorkPriority.Refresh, now + 100),
             ("set-old", WorkPriority.StateChange, now - 50),
@@ -35,10 +37,10 @@ public class KeepAliveSchedulerTests
         }
 
         sut.Pump();
-        time.Run(TimeSpan.FromSeconds(60));
+        time.Run(TimeSpan.FromSeconds(90));
 
-        Assert.That(order, Is.EqualTo(new[] { "set-old", "set-new", "refresh-early", "refresh-late", "retry-old", "retry-new" }));
-        Assert.That(waits.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(5), "all but the first waited for the budget");
+        Assert.That(order, Is.EqualTo(new[] { "set-old", "set-new", "refresh-early", "refresh-late", "refresh-missed", "retry-new", "retry-missed-old", "retry-missed-new" }));
+        Assert.That(waits.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(7), "all but the first waited for the budget");
     }
 
     [Test]

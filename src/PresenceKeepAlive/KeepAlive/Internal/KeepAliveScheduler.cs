@@ -7,7 +7,7 @@ namespace PresenceKeepAlive.KeepAlive.Internal;
 /// The one scheduler of a session manager: a due-time queue of work items on one <see cref="ITimer"/> from the
 /// <see cref="TimeProvider"/>, re-armed to the earliest instant anything can happen (an item falls due or the rate
 /// budget refills). Due items wait in a ready queue ordered by <see cref="WorkPriority"/>, then by deadline (oldest
-/// first), and are dispatched while the budget has tokens and fewer than <see cref="MaxConcurrency"/> sends are in flight.
+/// first; see <see cref="Key"/> for the over-capacity refinement), and are dispatched while the budget has tokens and fewer than <see cref="MaxConcurrency"/> sends are in flight.
 /// </summary>
 /// <remarks>
 /// Items are never removed: each carries the token its target had when it was queued, and an item whose target has
@@ -108,7 +108,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             var now = NowTicks;
             if (dueTicks <= now)
             {
-                _ready.Enqueue(item with { ReadyTicks = now }, new ReadyKey(priority, deadlineTicks, _sequence++));
+                _ready.Enqueue(item with { ReadyTicks = now }, Key(item, now));
             }
             else
             {
@@ -231,7 +231,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             _timed.Dequeue();
             if (due.Target.ScheduleToken == due.Token)
             {
-                _ready.Enqueue(due with { ReadyTicks = dueTicks }, new ReadyKey(due.Priority, due.DeadlineTicks, _sequence++));
+                _ready.Enqueue(due with { ReadyTicks = dueTicks }, Key(due, now));
             }
         }
 
@@ -261,6 +261,17 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
 
         return false;
     }
+
+    /// <summary>
+    /// Orders ready items: state changes, then refreshes, then retries; within refreshes and retries, those that can
+    /// still make their deadline before those that already missed it; then the oldest deadline first. The middle rule
+    /// matters only when the budget is over capacity: plain earliest-deadline-first would then let every session
+    /// miss (each waits behind all older ones), while this keeps as many sessions alive as the budget can carry and
+    /// serves the lapsed ones, oldest first, with what is left. After an outage every session has missed, so desired
+    /// states are re-applied oldest deadline first.
+    /// </summary>
+    private ReadyKey Key(in WorkItem item, long now) =>
+        new(item.Priority, item.Priority != WorkPriority.StateChange && item.DeadlineTicks < now, item.DeadlineTicks, _sequence++);
 
     private void Arm()
     {
@@ -325,11 +336,17 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         public long ReadyTicks { get; init; }
     }
 
-    private readonly record struct ReadyKey(WorkPriority Priority, long DeadlineTicks, long Sequence) : IComparable<ReadyKey>
+    private readonly record struct ReadyKey(WorkPriority Priority, bool Missed, long DeadlineTicks, long Sequence) : IComparable<ReadyKey>
     {
         public int CompareTo(ReadyKey other)
         {
             var c = Priority.CompareTo(other.Priority);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = Missed.CompareTo(other.Missed);
             if (c != 0)
             {
                 return c;
