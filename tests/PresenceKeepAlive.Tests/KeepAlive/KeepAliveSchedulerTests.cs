@@ -22,14 +22,14 @@ public class KeepAliveSchedulerTests
         var now = time.GetUtcNow().UtcTicks;
         var items = new (string Name, WorkPriority Priority, long Deadline)[]
         {
-            ("retry-missed-new", WorkPriority.Retry, now - 100),
-            ("retry-missed-old", WorkPriority.Retry, now - 150),
-            ("refresh-late", WorkPriority.Refresh, now + 200),
-            ("refresh-missed", WorkPriority.Refresh, now - 500),
-            ("set-new", WorkPriority.StateChange, now + 50),
-            ("refresh-early", WorkPriority.Refresh, now + 100),
-            ("set-old", WorkPriority.StateChange, now - 50),
-            ("retry-new", WorkPriority.Retry, now + 300),
+            ("retry-missed-new", WorkPriority.Retry, now - H(1)),
+            ("retry-missed-old", WorkPriority.Retry, now - H(2)),
+            ("refresh-late", WorkPriority.Refresh, now + H(2)),
+            ("refresh-missed", WorkPriority.Refresh, now - H(5)),
+            ("set-new", WorkPriority.StateChange, now + H(1)),
+            ("refresh-early", WorkPriority.Refresh, now + H(1)),
+            ("set-old", WorkPriority.StateChange, now - H(1)),
+            ("retry-new", WorkPriority.Retry, now + H(3)),
         };
         foreach (var (name, priority, deadline) in items)
         {
@@ -92,6 +92,8 @@ public class KeepAliveSchedulerTests
         Assert.That(sut.Manager.Scheduler.QueuedCount, Is.LessThanOrEqualTo(1024));
         Assert.That(sut.Protocol.CallCount, Is.EqualTo(10_000));
     }
+
+    private static long H(int hours) => TimeSpan.FromHours(hours).Ticks;
 
     private static KeepAliveScheduler CreateSut(TimeProvider time, PresenceKeepAliveMetrics metrics, RateBudget budget) =>
         new(time, budget, metrics, NullLogger.Instance);

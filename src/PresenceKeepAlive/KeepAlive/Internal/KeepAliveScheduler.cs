@@ -235,11 +235,19 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             }
         }
 
-        while (_inFlight < MaxConcurrency && _ready.TryPeek(out var next, out _))
+        while (_inFlight < MaxConcurrency && _ready.TryPeek(out var next, out var key))
         {
             if (next.Target.ScheduleToken != next.Token)
             {
                 _ready.Dequeue();
+                continue;
+            }
+
+            if (!key.Missed && next.Priority != WorkPriority.StateChange && next.DeadlineTicks < now)
+            {
+                // It missed its deadline while waiting: re-key it behind those that still can make theirs.
+                _ready.Dequeue();
+                _ready.Enqueue(next, key with { Missed = true });
                 continue;
             }
 
