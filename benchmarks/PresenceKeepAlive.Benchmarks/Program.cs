@@ -1,1 +1,26 @@
-Console.WriteLine("PresenceKeepAlive benchmarks: not built yet.");
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using PresenceKeepAlive.Benchmarks.Scale;
+
+switch (args.FirstOrDefault())
+{
+    case "scale":
+        return ScaleHarness.Run(args[1..]);
+    case "micro":
+        var config = DefaultConfig.Instance
+            .AddJob(Job.ShortRun)
+            .AddDiagnoser(MemoryDiagnoser.Default);
+        BenchmarkSwitcher.FromAssembly(typeof(ScaleHarness).Assembly).Run(args[1..], config);
+        return 0;
+    default:
+        Console.WriteLine("""
+            PresenceKeepAlive benchmarks
+              scale [--sessions 1000,10000,100000] [--hours 2] [--only engine,per-user-loop,serial-loop] [--out file.md]
+                    the scale harness on a simulated clock against an in-memory Graph
+              micro [BenchmarkDotNet arguments, e.g. --filter *]
+                    micro benchmarks (ShortRun)
+            """);
+        return 1;
+}

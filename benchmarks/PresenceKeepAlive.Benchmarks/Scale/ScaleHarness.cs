@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Sessions.Internal;
+
+namespace PresenceKeepAlive.Benchmarks.Scale;
+
+/// <summary>
+/// Runs N sessions for a simulated period against <see cref="SimGraph"/> on <see cref="SimTimeProvider"/>, three ways:
+/// the library's engine, (a) one loop per user awaiting <c>Task.Delay</c> on the time provider, and (b) one serial
+/// loop over all users with a fixed delay between calls. All users want presence from the start of the run.
+/// </summary>
+internal static class ScaleHarness
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+
+    public static int Run(string[] args)
+    {
+        int[] sizes = [1_000, 10_000, 100_000];
+        var hours = 2.0;
+        string? output = null;
+        var only = (string?)null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--sessions":
+                    sizes = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+                    break;
+                case "--hours":
+                    hours = double.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--out":
+                    output = args[++i];
+                    break;
+                case "--only":
+                    only = args[++i];
+                    break;
+            }
+        }
+
+        var options = new PresenceKeepAliveOptions();
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"Scale harness: {hours} simulated hours; budget {options.RateLimitPerWindow}/{options.RateLimitWindow.TotalSeconds} s; refresh {options.RefreshInterval} - jitter up to {options.RefreshJitter}; timeout {options.SessionTimeout}.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformationText()}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}.");
+        report.AppendLine();
+        report.AppendLine("| sessions | approach | requests/session/h (ideal 15) | accepted | 429s | lapse events | users ever lapsed | users live at end | timer wake-ups/h | CPU µs/request (excl. fake Graph) | alloc B/request | bytes/session | over-capacity warning | wall s |");
+        report.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+        Console.Write(report.ToString());
+
+        // Warm-up, so that JIT compilation is not charged to the first measured run.
+        foreach (var approach in new[] { "engine", "per-user-loop", "serial-loop" })
+        {
+            _ = RunOne(approach, 200, 0.5, options);
+        }
+
+        foreach (var n in sizes)
+        {
+            foreach (var approach in new[] { "engine", "per-user-loop", "serial-loop" })
+            {
+                if (only is not null && !only.Split(',').Contains(approach))
+                {
+                    continue;
+                }
+
+                var r = RunOne(approach, n, hours, options);
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"| {n:N0} | {r.Approach} | {r.RequestsPerSessionHour:F2} | {r.Accepted:N0} | {r.Throttled:N0} | {r.LapseEvents:N0} | {r.UsersLapsed:N0} | {r.UsersLiveAtEnd:N0} | {r.WakeupsPerHour:N0} | {r.CpuMicrosPerRequest:F2} | {r.AllocPerRequest:N0} | {r.BytesPerSession:N0} | {r.OverCapacity} | {r.WallSeconds:F1} |");
+                Console.WriteLine(line);
+                report.AppendLine(line);
+            }
+        }
+
+        if (output is not null)
+        {
+            File.WriteAllText(output, report.ToString());
+        }
+
+        return 0;
+    }
+
+    private static string RuntimeInformationText() =>
+        System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " on " + System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+
+    private static Result RunOne(string approach, int n, double hours, PresenceKeepAliveOptions options)
+    {
+        var users = new string[n];
+        for (var i = 0; i < n; i++)
+        {
+            users[i] = "user" + i.ToString(CultureInfo.InvariantCulture) + "@contoso.com";
+        }
+
+        var time = new SimTimeProvider(Start);
+        var graph = new SimGraph(time, users, options.RateLimitPerWindow, options.RateLimitWindow, options.SessionTimeout);
+        var end = Start + TimeSpan.FromHours(hours);
+        var logger = new CountingLogger();
+        using var cts = new CancellationTokenSource();
+
+        Collect();
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu0 = process.TotalProcessorTime;
+        var alloc0 = GC.GetTotalAllocatedBytes(precise: true);
+        var wall = Stopwatch.StartNew();
+
+        object keepAlive;
+        switch (approach)
+        {
+            case "engine":
+                var manager = PresenceSessionManager.Create(
+                    graph,
+                    new PresenceKeepAliveOptions { SignOffOnDispose = false },
+                    time,
+                    logger,
+                    new PresenceKeepAliveMetrics(null),
+                    new Random(1));
+                for (var i = 0; i < n; i++)
+                {
+                    _ = manager.GetOrCreate(users[i]).SetAsync(State(i));
+                }
+
+                keepAlive = manager;
+                break;
+            case "per-user-loop":
+                var loops = new Task[n];
+                for (var i = 0; i < n; i++)
+                {
+                    loops[i] = PerUserLoopAsync(graph, time, users[i], State(i), options.RefreshInterval, cts.Token);
+                }
+
+                keepAlive = loops;
+                break;
+            default:
+                var pace = options.RateLimitWindow / options.RateLimitPerWindow;
+                keepAlive = SerialLoopAsync(graph, time, users, pace, cts.Token);
+                break;
+        }
+
+        time.RunUntil(end);
+        wall.Stop();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpu0;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
+
+        Collect();
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - baseline;
+        GC.KeepAlive(keepAlive);
+        GC.KeepAlive(users);
+
+        var (open, usersLapsed) = graph.Finish();
+        var handler = TimeSpan.FromTicks((long)(graph.HandlerTicks * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency)));
+        var requests = Math.Max(1, graph.Requests);
+        var result = new Result(
+            approach,
+            graph.Requests / (double)n / hours,
+            graph.Accepted,
+            graph.Throttled,
+            graph.LapseEvents + open,
+            usersLapsed,
+            n - open,
+            time.Wakeups / hours,
+            (cpu - handler).TotalMicroseconds / requests,
+            allocated / (double)requests,
+            retained / (double)n,
+            approach == "engine" ? (logger.OverCapacityWarnings > 0 ? "yes" : "no") : "n/a",
+            wall.Elapsed.TotalSeconds);
+
+        cts.Cancel();
+        if (keepAlive is PresenceSessionManager m)
+        {
+            m.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return result;
+    }
+
+    private static PresenceState State(int i) => (i % 3) switch
+    {
+        0 => PresenceState.Available,
+        1 => PresenceState.BusyInACall,
+        _ => PresenceState.Away,
+    };
+
+    private static async Task PerUserLoopAsync(SimGraph graph, TimeProvider time, string user, PresenceState state, TimeSpan interval, CancellationToken ct)
+    {
+        // What many apps do today: a loop per user, no shared budget, errors ignored until the next round.
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await graph.SetPresenceAsync(user, state, ct);
+            }
+            catch (PresenceRequestException)
+            {
+            }
+
+            try
+            {
+                await Task.Delay(interval, time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task SerialLoopAsync(SimGraph graph, TimeProvider time, string[] users, TimeSpan pace, CancellationToken ct)
+    {
+        // The other common way: one loop over all users, paced to the budget with a fixed delay between calls.
+        while (!ct.IsCancellationRequested)
+        {
+            for (var i = 0; i < users.Length; i++)
+            {
+                try
+                {
+                    await graph.SetPresenceAsync(users[i], State(i), ct);
+                }
+                catch (PresenceRequestException)
+                {
+                }
+
+                try
+                {
+                    await Task.Delay(pace, time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    private sealed record Result(
+        string Approach,
+        double RequestsPerSessionHour,
+        long Accepted,
+        long Throttled,
+        long LapseEvents,
+        int UsersLapsed,
+        long UsersLiveAtEnd,
+        double WakeupsPerHour,
+        double CpuMicrosPerRequest,
+        double AllocPerRequest,
+        double BytesPerSession,
+        string OverCapacity,
+        double WallSeconds);
+
+    private sealed class CountingLogger : ILogger
+    {
+        public int OverCapacityWarnings { get; private set; }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == 109)
+            {
+                OverCapacityWarnings++;
+                Console.Error.WriteLine("  [warning] " + formatter(state, exception));
+            }
+        }
+    }
+}

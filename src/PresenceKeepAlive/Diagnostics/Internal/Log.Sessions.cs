@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+
+namespace PresenceKeepAlive.Diagnostics.Internal;
+
+/// <summary>Sessions and the keep-alive scheduler: event ids 100–199.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Debug, "Presence session for {UserId} started with {State}.")]
+    public static partial void SessionStarted(ILogger logger, string userId, PresenceState state);
+
+    [LoggerMessage(101, LogLevel.Debug, "Presence of {UserId} set to {State} (version {Version}).")]
+    public static partial void StateSet(ILogger logger, string userId, PresenceState state, long version);
+
+    [LoggerMessage(102, LogLevel.Debug, "Presence send for {UserId} failed ({StatusCode}); retrying in {RetryIn}.")]
+    public static partial void SendFailedWillRetry(ILogger logger, string userId, int? statusCode, TimeSpan retryIn, Exception exception);
+
+    [LoggerMessage(103, LogLevel.Warning, "Presence of {UserId} unconfirmed for {Unconfirmed} of the {SessionTimeout} timeout: send failed ({StatusCode}); retrying in {RetryIn}.")]
+    public static partial void SendFailedRetrying(ILogger logger, string userId, TimeSpan unconfirmed, TimeSpan sessionTimeout, int? statusCode, TimeSpan retryIn, Exception exception);
+
+    [LoggerMessage(104, LogLevel.Error, "Presence of {UserId} lapsed: unconfirmed for {Unconfirmed}, past the {SessionTimeout} timeout; others may see it fading. Retries go on and {State} is re-applied on recovery.")]
+    public static partial void SessionLapsed(ILogger logger, string userId, TimeSpan unconfirmed, TimeSpan sessionTimeout, PresenceState? state, Exception exception);
+
+    [LoggerMessage(105, LogLevel.Error, "Presence session for {UserId} failed permanently ({StatusCode} {ErrorCode}) and stopped refreshing; a new SetAsync starts it again.")]
+    public static partial void SessionFailed(ILogger logger, string userId, int? statusCode, string? errorCode, Exception exception);
+
+    [LoggerMessage(106, LogLevel.Information, "Presence of {UserId} confirmed again after {Unconfirmed} unconfirmed.")]
+    public static partial void SessionRecovered(ILogger logger, string userId, TimeSpan unconfirmed);
+
+    [LoggerMessage(107, LogLevel.Debug, "Presence session for {UserId} signed off.")]
+    public static partial void SignedOff(ILogger logger, string userId);
+
+    [LoggerMessage(108, LogLevel.Warning, "Signing off the presence session for {UserId} failed ({StatusCode}); it stopped refreshing and ends on the service when its lease expires.")]
+    public static partial void SignOffFailed(ILogger logger, string userId, int? statusCode, Exception exception);
+
+    [LoggerMessage(109, LogLevel.Warning, "{Sessions} presence sessions exceed what the rate budget of {Limit} requests per {Window} can keep alive at a {RefreshInterval} refresh interval (about {Capacity} sessions): refreshes will queue and sessions will lapse. Use another app registration per ~{Capacity} users, or a longer refresh interval.")]
+    public static partial void OverCapacity(ILogger logger, long sessions, int limit, TimeSpan window, TimeSpan refreshInterval, long capacity);
+
+    [LoggerMessage(110, LogLevel.Information, "{Sessions} presence sessions fit the rate budget again (about {Capacity} sessions).")]
+    public static partial void BackWithinCapacity(ILogger logger, long sessions, long capacity);
+
+    [LoggerMessage(111, LogLevel.Warning, "Presence of {UserId} was refreshed {Unconfirmed} after the previous confirmation, past the {SessionTimeout} timeout: the rate budget could not keep up.")]
+    public static partial void RefreshedLate(ILogger logger, string userId, TimeSpan unconfirmed, TimeSpan sessionTimeout);
+
+    [LoggerMessage(112, LogLevel.Error, "A keep-alive work item faulted.")]
+    public static partial void WorkItemFaulted(ILogger logger, Exception exception);
+
+    [LoggerMessage(113, LogLevel.Warning, "A StatusChanged handler for {UserId} threw.")]
+    public static partial void StatusChangedHandlerFailed(ILogger logger, string userId, Exception exception);
+
+    [LoggerMessage(114, LogLevel.Warning, "Signing off {UserId} on dispose failed.")]
+    public static partial void SignOffOnDisposeFailed(ILogger logger, string userId, Exception exception);
+}

@@ -1,0 +1,45 @@
+namespace PresenceKeepAlive.KeepAlive.Internal;
+
+/// <summary>
+/// The options the engine uses, read once and made safe: options are validated at start-up elsewhere, but odd
+/// values (zero, negative, a jitter longer than the interval) must not crash or spin the scheduler.
+/// </summary>
+internal sealed class KeepAliveSettings
+{
+    public KeepAliveSettings(PresenceKeepAliveOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Protocol = options.Protocol;
+        SessionTimeout = options.SessionTimeout > TimeSpan.Zero ? options.SessionTimeout : TimeSpan.FromMinutes(5);
+        RefreshInterval = options.RefreshInterval > TimeSpan.Zero ? options.RefreshInterval : TimeSpan.FromMinutes(4);
+        RefreshJitter = options.RefreshJitter <= TimeSpan.Zero
+            ? TimeSpan.Zero
+            : TimeSpan.FromTicks(Math.Min(options.RefreshJitter.Ticks, RefreshInterval.Ticks / 2));
+        RetryMaxDelay = TimeSpan.FromTicks(Math.Clamp(SessionTimeout.Ticks / 10, TimeSpan.TicksPerSecond, 30 * TimeSpan.TicksPerSecond));
+        RetryBaseDelay = TimeSpan.FromTicks(Math.Min(2 * TimeSpan.TicksPerSecond, RetryMaxDelay.Ticks));
+        SignOffOnDispose = options.SignOffOnDispose;
+        RateLimitPerWindow = options.RateLimitPerWindow;
+        RateLimitWindow = options.RateLimitWindow;
+    }
+
+    public PresenceProtocol Protocol { get; }
+
+    public TimeSpan SessionTimeout { get; }
+
+    public TimeSpan RefreshInterval { get; }
+
+    public TimeSpan RefreshJitter { get; }
+
+    /// <summary>Gets the mean time between two refreshes of one session.</summary>
+    public TimeSpan MeanRefreshInterval => RefreshInterval - (RefreshJitter / 2);
+
+    public TimeSpan RetryBaseDelay { get; }
+
+    public TimeSpan RetryMaxDelay { get; }
+
+    public bool SignOffOnDispose { get; }
+
+    public int RateLimitPerWindow { get; }
+
+    public TimeSpan RateLimitWindow { get; }
+}

@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.KeepAlive.Internal;
+using PresenceKeepAlive.Protocol.Internal;
+
+namespace PresenceKeepAlive.Sessions.Internal;
+
+/// <summary>
+/// The sessions of one application registration, sharing one <see cref="KeepAliveScheduler"/> and one
+/// <see cref="RateBudget"/>.
+/// </summary>
+internal sealed class PresenceSessionManager : IPresenceSessionManager
+{
+    private readonly ConcurrentDictionary<string, PresenceSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeProvider _timeProvider;
+    private readonly Random _random;
+    private readonly long _capacitySessions;
+    private long _keptCount;
+    private int _overCapacity;
+    private int _disposed;
+
+    public PresenceSessionManager(
+        IPresenceProtocol protocol,
+        IOptions<PresenceKeepAliveOptions> options,
+        TimeProvider timeProvider,
+        ILogger<PresenceSessionManager> logger,
+        PresenceKeepAliveMetrics metrics)
+        : this(protocol, options?.Value!, timeProvider, logger, metrics, random: null)
+    {
+    }
+
+    /// <summary>Initializes a manager without dependency injection (tests, benchmarks).</summary>
+    /// <param name="protocol">The protocol requests go through.</param>
+    /// <param name="options">The options, read once.</param>
+    /// <param name="timeProvider">The clock and timer source.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="metrics">The instruments.</param>
+    /// <param name="random">The source of refresh and retry jitter; seed it for reproducible runs. Used under a lock.</param>
+    /// <param name="maxConcurrency">The bound on sends in flight.</param>
+    internal PresenceSessionManager(
+        IPresenceProtocol protocol,
+        PresenceKeepAliveOptions options,
+        TimeProvider timeProvider,
+        ILogger logger,
+        PresenceKeepAliveMetrics metrics,
+        Random? random,
+        int maxConcurrency = KeepAliveScheduler.DefaultMaxConcurrency)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(metrics);
+        Protocol = protocol;
+        Settings = new KeepAliveSettings(options);
+        _timeProvider = timeProvider;
+        Logger = logger;
+        Metrics = metrics;
+        _random = random ?? new Random();
+        var budget = new RateBudget(Settings.RateLimitPerWindow, Settings.RateLimitWindow, NowTicks);
+        Scheduler = new KeepAliveScheduler(timeProvider, budget, metrics, logger, maxConcurrency);
+        _capacitySessions = (long)(budget.SustainedRatePerSecond * Settings.MeanRefreshInterval.TotalSeconds);
+    }
+
+    public event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
+
+    public int Count => _sessions.Count;
+
+    public IReadOnlyCollection<IPresenceSession> Sessions => _sessions.Values.ToArray();
+
+    /// <summary>Gets how many sessions the rate budget can keep alive at the configured refresh interval.</summary>
+    internal long CapacitySessions => _capacitySessions;
+
+    /// <summary>Gets the number of sessions being kept alive (set and neither cleared, failed nor disposed).</summary>
+    internal long KeptCount => Interlocked.Read(ref _keptCount);
+
+    internal IPresenceProtocol Protocol { get; }
+
+    internal KeepAliveSettings Settings { get; }
+
+    internal ILogger Logger { get; }
+
+    internal PresenceKeepAliveMetrics Metrics { get; }
+
+    internal KeepAliveScheduler Scheduler { get; }
+
+    internal long NowTicks => _timeProvider.GetUtcNow().UtcTicks;
+
+    /// <summary>Builds a manager without dependency injection: for tests, benchmarks and samples.</summary>
+    internal static PresenceSessionManager Create(
+        IPresenceProtocol protocol,
+        PresenceKeepAliveOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILogger? logger = null,
+        PresenceKeepAliveMetrics? metrics = null,
+        Random? random = null,
+        int maxConcurrency = KeepAliveScheduler.DefaultMaxConcurrency) =>
+        new(
+            protocol,
+            options ?? new PresenceKeepAliveOptions(),
+            timeProvider ?? TimeProvider.System,
+            logger ?? NullLogger.Instance,
+            metrics ?? new PresenceKeepAliveMetrics(null),
+            random,
+            maxConcurrency);
+
+    public IPresenceSession GetOrCreate(string userId)
+    {
+        UserIdValidator.Validate(userId, nameof(userId));
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _sessions.GetOrAdd(userId, static (id, manager) => new PresenceSession(id, manager), this);
+    }
+
+    public bool TryGet(string userId, [NotNullWhen(true)] out IPresenceSession? session)
+    {
+        if (userId is not null && _sessions.TryGetValue(userId, out var found))
+        {
+            session = found;
+            return true;
+        }
+
+        session = null;
+        return false;
+    }
+
+    public async Task<PresenceSignOffResult> SignOffAllAsync(CancellationToken cancellationToken = default)
+    {
+        var sessions = _sessions.Values.ToArray();
+        var outcomes = await Task.WhenAll(Array.ConvertAll(sessions, s => SignOffAsync(s, cancellationToken))).ConfigureAwait(false);
+        var signedOff = new List<string>(outcomes.Length);
+        var failed = new Dictionary<string, Exception>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (userId, error) in outcomes)
+        {
+            if (error is null)
+            {
+                signedOff.Add(userId);
+            }
+            else
+            {
+                failed[userId] = error;
+            }
+        }
+
+        return new PresenceSignOffResult(signedOff, failed);
+
+        static async Task<(string UserId, Exception? Error)> SignOffAsync(PresenceSession session, CancellationToken cancellationToken)
+        {
+            try
+            {
+                // Each clear goes through the scheduler: in parallel, within the budget, ahead of refreshes.
+                await session.ClearAsync(cancellationToken).ConfigureAwait(false);
+                return (session.UserId, null);
+            }
+            catch (Exception ex) when (ex is PresenceRequestException or OperationCanceledException or ObjectDisposedException)
+            {
+                return (session.UserId, ex);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (Settings.SignOffOnDispose)
+        {
+            // Best effort: failures are logged per session; leases end the rest on the service.
+            var result = await SignOffAllAsync(CancellationToken.None).ConfigureAwait(false);
+            foreach (var (userId, error) in result.Failed)
+            {
+                Log.SignOffOnDisposeFailed(Logger, userId, error);
+            }
+        }
+
+        foreach (var session in _sessions.Values)
+        {
+            session.MarkDisposed();
+        }
+
+        _sessions.Clear();
+        await Scheduler.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal void Remove(PresenceSession session) =>
+        _sessions.TryRemove(new KeyValuePair<string, PresenceSession>(session.UserId, session));
+
+    internal void OnStatusChanged(PresenceSession session, PresenceSessionStatusChangedEventArgs e)
+    {
+        try
+        {
+            StatusChanged?.Invoke(session, e);
+        }
+        catch (Exception ex)
+        {
+            Log.StatusChangedHandlerFailed(Logger, session.UserId, ex);
+        }
+    }
+
+    internal void OnKeptChanged(int delta)
+    {
+        var kept = Interlocked.Add(ref _keptCount, delta);
+        if (delta > 0)
+        {
+            Metrics.SessionActivated();
+        }
+        else
+        {
+            Metrics.SessionDeactivated();
+        }
+
+        if (kept > _capacitySessions)
+        {
+            if (Interlocked.Exchange(ref _overCapacity, 1) == 0)
+            {
+                // Said as soon as the session that does not fit is started, not when the first one lapses.
+                Log.OverCapacity(Logger, kept, Scheduler.Budget.LimitPerWindow, Scheduler.Budget.Window, Settings.RefreshInterval, _capacitySessions);
+                Metrics.OverCapacity();
+            }
+        }
+        else if (kept <= _capacitySessions * 9 / 10 && Interlocked.Exchange(ref _overCapacity, 0) == 1)
+        {
+            Log.BackWithinCapacity(Logger, kept, _capacitySessions);
+        }
+    }
+
+    /// <summary>Returns the delay until the next refresh: the interval minus a random jitter in [0, RefreshJitter].</summary>
+    internal long NextRefreshDelayTicks()
+    {
+        var jitter = Settings.RefreshJitter.Ticks;
+        if (jitter == 0)
+        {
+            return Settings.RefreshInterval.Ticks;
+        }
+
+        return Settings.RefreshInterval.Ticks - (long)(jitter * NextJitterFraction());
+    }
+
+    /// <summary>Returns a random value in [0, 1].</summary>
+    internal double NextJitterFraction()
+    {
+        lock (_random)
+        {
+            return _random.NextDouble();
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using PresenceKeepAlive.Tests.Fakes;
+
+namespace PresenceKeepAlive.Tests.Sessions;
+
+public class PresenceSessionManagerTests
+{
+    [TestCase("alice")]
+    [TestCase("@contoso.com")]
+    [TestCase("alice@")]
+    [TestCase("alice@contoso.com/../../admin")]
+    [TestCase("alice@contoso..com")]
+    [TestCase("alice@contoso.com?x=1")]
+    [TestCase("alice@contoso.com#frag")]
+    [TestCase("alice%40contoso.com")]
+    [TestCase("alice\\bob@contoso.com")]
+    [TestCase("alice smith@contoso.com")]
+    [TestCase("alice@contoso.com\n")]
+    [TestCase("alice\u0001@contoso.com")]
+    [TestCase("a@b@contoso.com")]
+    [TestCase(" ")]
+    public async Task GetOrCreate_InvalidUserId_ThrowsSayingWhatIsAllowedAndSendsNothing(string userId)
+    {
+        await using var sut = CreateSut();
+
+        var error = Assert.Throws<ArgumentException>(() => sut.Manager.GetOrCreate(userId));
+
+        Assert.That(error!.Message, Does.Contain("GUID").And.Contain("user principal name"));
+        Assert.That(sut.Manager.Count, Is.Zero);
+        Assert.That(sut.Protocol.Calls, Is.Empty);
+    }
+
+    [Test]
+    public async Task GetOrCreate_Null_ThrowsArgumentNullException()
+    {
+        await using var sut = CreateSut();
+
+        Assert.Throws<ArgumentNullException>(() => sut.Manager.GetOrCreate(null!));
+    }
+
+    [TestCase("8f2c1e4a-3b5d-4c6e-9f70-1a2b3c4d5e6f")]
+    [TestCase("alice@contoso.com")]
+    [TestCase("first.last+tag@sub.contoso.co.uk")]
+    public async Task GetOrCreate_ValidUserId_ReturnsOneSessionPerUserIgnoringCase(string userId)
+    {
+        await using var sut = CreateSut();
+
+        var session = sut.Manager.GetOrCreate(userId);
+
+        Assert.That(sut.Manager.GetOrCreate(userId.ToUpperInvariant()), Is.SameAs(session));
+        Assert.That(sut.Manager.TryGet(userId, out var found), Is.True);
+        Assert.That(found, Is.SameAs(session));
+        Assert.That(sut.Manager.Count, Is.EqualTo(1));
+        Assert.That(sut.Manager.Sessions, Is.EquivalentTo(new[] { session }));
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.NotStarted));
+    }
+
+    [Test]
+    public async Task SignOffAllAsync_SomeFail_ClearsTheOthersAndReportsFailuresByUser()
+    {
+        await using var sut = CreateSut();
+        var users = new[] { "a@contoso.com", "b@contoso.com", "c@contoso.com" };
+        foreach (var user in users)
+        {
+            await sut.Manager.GetOrCreate(user).SetAsync(PresenceState.BusyInACall);
+        }
+
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" && c.UserId == "b@contoso.com"
+            ? Task.FromException(FakePresenceProtocol.Permanent(HttpStatusCode.Unauthorized))
+            : Task.CompletedTask;
+        var result = await sut.Manager.SignOffAllAsync();
+
+        Assert.That(result.SignedOff, Is.EquivalentTo(new[] { "a@contoso.com", "c@contoso.com" }));
+        Assert.That(result.Failed.Keys, Is.EquivalentTo(new[] { "b@contoso.com" }));
+        Assert.That(result.Failed["b@contoso.com"], Is.TypeOf<PresenceRequestException>());
+        Assert.That(sut.Protocol.CurrentState("a@contoso.com"), Is.Null);
+        Assert.That(sut.Protocol.CurrentState("b@contoso.com"), Is.EqualTo(PresenceState.BusyInACall));
+        sut.Time.Run(TimeSpan.FromMinutes(30));
+        Assert.That(sut.Protocol.Calls.Count(c => c.Operation == "setPresence"), Is.EqualTo(3), "nothing is refreshed after a sign-off");
+    }
+
+    [Test]
+    public async Task SignOffAllAsync_Cancelled_ReportsSessionsNotSignedOff()
+    {
+        await using var sut = CreateSut();
+        await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available);
+        await sut.Manager.GetOrCreate("b@contoso.com").SetAsync(PresenceState.Available);
+        var hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Protocol.Handler = c => c.UserId == "b@contoso.com" ? hang.Task : Task.CompletedTask;
+        using var cts = new CancellationTokenSource();
+
+        var signOff = sut.Manager.SignOffAllAsync(cts.Token);
+        await sut.Protocol.WaitForCallsAsync(4);
+        await cts.CancelAsync();
+        var result = await signOff.WaitAsync(TimeSpan.FromSeconds(10));
+        hang.SetResult();
+
+        Assert.That(result.SignedOff, Is.EqualTo(new[] { "a@contoso.com" }));
+        Assert.That(result.Failed["b@contoso.com"], Is.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
+    public async Task DisposeAsync_SignOffOnDispose_SignsEverySessionOffAndRejectsNewOnes()
+    {
+        var sut = CreateSut(signOffOnDispose: true);
+        await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available);
+        await sut.Manager.GetOrCreate("b@contoso.com").SetAsync(PresenceState.Away);
+        var idle = sut.Manager.GetOrCreate("c@contoso.com");
+
+        await sut.DisposeAsync();
+
+        Assert.That(sut.Protocol.Calls.Where(c => c.Operation == "clearPresence").Select(c => c.UserId), Is.EquivalentTo(new[] { "a@contoso.com", "b@contoso.com" }));
+        Assert.That(idle.Status, Is.EqualTo(PresenceSessionStatus.Disposed));
+        Assert.That(() => sut.Manager.GetOrCreate("d@contoso.com"), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public async Task StatusChanged_AnySession_RaisedOnTheManager()
+    {
+        await using var sut = CreateSut();
+        var events = new List<PresenceSessionStatusChangedEventArgs>();
+        sut.Manager.StatusChanged += (_, e) => events.Add(e);
+
+        await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available);
+        await sut.Manager.GetOrCreate("b@contoso.com").SetAsync(PresenceState.Available);
+
+        Assert.That(events.Select(e => (e.UserId, e.PreviousStatus, e.Status)), Is.EqualTo(new[]
+        {
+            ("a@contoso.com", PresenceSessionStatus.NotStarted, PresenceSessionStatus.Active),
+            ("b@contoso.com", PresenceSessionStatus.NotStarted, PresenceSessionStatus.Active),
+        }));
+    }
+
+    private static Sut CreateSut(bool signOffOnDispose = false) =>
+        new(new PresenceKeepAliveOptions { SignOffOnDispose = signOffOnDispose });
+}

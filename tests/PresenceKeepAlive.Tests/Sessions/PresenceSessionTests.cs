@@ -1,0 +1,340 @@
+using System.Net;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using PresenceKeepAlive.Tests.Fakes;
+
+namespace PresenceKeepAlive.Tests.Sessions;
+
+public class PresenceSessionTests
+{
+    private const string User = "alice@contoso.com";
+
+    [Test]
+    public async Task SetAsync_OverOneDayWithoutJitter_RefreshesEveryIntervalExactly()
+    {
+        await using var sut = CreateSut(jitter: TimeSpan.Zero);
+        await sut.Manager.GetOrCreate(User).SetAsync(PresenceState.BusyInACall);
+
+        sut.Time.Run(TimeSpan.FromHours(24));
+
+        var sends = sut.Protocol.Accepted;
+        Assert.That(sends, Has.Count.EqualTo(1 + (24 * 60 / 4)), "one set, then one refresh every 4 minutes including the one at 24:00");
+        Assert.That(Gaps(sends), Is.All.EqualTo(TimeSpan.FromMinutes(4)));
+        Assert.That(sends.Select(s => s.State), Is.All.EqualTo(PresenceState.BusyInACall));
+    }
+
+    [Test]
+    public async Task SetAsync_OverOneDayWithJitter_RefreshesBeforeEveryDeadlineWithoutWaste()
+    {
+        const int seed = 7;
+        await using var sut = CreateSut(seed: seed);
+        var session = sut.Manager.GetOrCreate(User);
+        await session.SetAsync(PresenceState.Available);
+
+        sut.Time.Run(TimeSpan.FromHours(24));
+
+        // The same seed gives the same jitter draws; time moves in 1 s steps, so each send happens at the first
+        // whole second at or after its due time.
+        var random = new Random(seed);
+        var expected = 1;
+        var at = 0L;
+        var end = TimeSpan.FromHours(24).Ticks;
+        while (true)
+        {
+            var due = at + TimeSpan.FromMinutes(4).Ticks - (long)(TimeSpan.FromSeconds(30).Ticks * random.NextDouble());
+            at = (due + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond;
+            if (at > end)
+            {
+                break;
+            }
+
+            expected++;
+        }
+
+        var sends = sut.Protocol.Accepted;
+        var gaps = Gaps(sends);
+        Assert.Multiple(() =>
+        {
+            Assert.That(sends, Has.Count.EqualTo(expected));
+            Assert.That(sends, Has.Count.InRange(1 + (24 * 60 * 60 / 240), 1 + (24 * 60 * 60 / 210)), "bounds from interval 240 s and jitter 30 s");
+            Assert.That(gaps.Max(), Is.LessThanOrEqualTo(TimeSpan.FromMinutes(4)), "no gap reaches the 5-minute timeout");
+            Assert.That(gaps.Min(), Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(210)), "no refresh earlier than interval minus jitter: no duplicates");
+            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
+            Assert.That(session.NextRefreshAt, Is.GreaterThan(sut.Time.GetUtcNow()));
+        });
+    }
+
+    [Test]
+    public async Task SetAsync_DuringInFlightRefresh_NewerStateLandsLast()
+    {
+        await using var sut = CreateSut(jitter: TimeSpan.Zero);
+        var session = sut.Manager.GetOrCreate(User);
+        await session.SetAsync(PresenceState.Available);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Protocol.Handler = _ => release.Task;
+
+        sut.Time.Run(TimeSpan.FromMinutes(4));
+        await sut.Protocol.WaitForCallsAsync(2);
+        var set = session.SetAsync(PresenceState.BusyInACall);
+        Assert.That(sut.Protocol.Calls, Has.Count.EqualTo(2), "at most one request per session in flight");
+
+        sut.Protocol.Handler = null;
+        release.SetResult();
+        await set.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(sut.Protocol.Accepted.Select(c => c.State), Is.EqualTo(new[] { PresenceState.Available, PresenceState.Available, PresenceState.BusyInACall }));
+        Assert.That(sut.Protocol.CurrentState(User), Is.EqualTo(PresenceState.BusyInACall));
+    }
+
+    [Test]
+    public async Task SetAsync_ManyCallersWhileSending_SendsOnlyTheLastAndCompletesAll()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Protocol.Handler = _ => release.Task;
+        var first = session.SetAsync(PresenceState.Available);
+        await sut.Protocol.WaitForCallsAsync(1);
+
+        var states = new[] { PresenceState.Away, PresenceState.BusyInACall, PresenceState.BusyInAConferenceCall, PresenceState.DoNotDisturbPresenting };
+        var calls = Enumerable.Range(0, 40).Select(i => session.SetAsync(states[i % states.Length])).ToArray();
+        sut.Protocol.Handler = null;
+        release.SetResult();
+        await Task.WhenAll(calls.Append(first)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(sut.Protocol.Calls.Select(c => c.State), Is.EqualTo(new[] { PresenceState.Available, states[39 % states.Length] }), "superseded states are never sent");
+        Assert.That(sut.Protocol.CurrentState(User), Is.EqualTo(states[39 % states.Length]));
+    }
+
+    [Test]
+    public async Task SetAsync_ConcurrentCallersOnManyThreads_ServiceEndsWithTheLastRecordedState()
+    {
+        // A budget large enough that no send waits for (fake) time to pass.
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = 1_000_000 });
+        var session = sut.Manager.GetOrCreate(User);
+        var states = PresenceState.ValuesFor(PresenceProtocol.SetPresence);
+
+        // A service that completes asynchronously, so sends and calls really overlap.
+        sut.Protocol.Handler = _ => Task.Run(() => { });
+        var calls = Enumerable.Range(0, 200).Select(i => Task.Run(() => session.SetAsync(states[i % states.Count]))).ToArray();
+        await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(sut.Protocol.CurrentState(User), Is.SameAs(session.DesiredState));
+        Assert.That(sut.Protocol.Accepted, Has.Count.LessThanOrEqualTo(200));
+    }
+
+    [Test]
+    public async Task SetAsync_CallerCancels_StateIsStillSent()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Protocol.Handler = c => c.State == PresenceState.Available ? release.Task : Task.CompletedTask;
+        var first = session.SetAsync(PresenceState.Available);
+        await sut.Protocol.WaitForCallsAsync(1);
+        using var cts = new CancellationTokenSource();
+
+        var busy = session.SetAsync(PresenceState.BusyInACall, cts.Token);
+        await cts.CancelAsync();
+        Assert.That(async () => await busy, Throws.InstanceOf<OperationCanceledException>());
+
+        release.SetResult();
+        await first.WaitAsync(TimeSpan.FromSeconds(10));
+        await sut.Protocol.WaitForCallsAsync(2);
+        Assert.That(sut.Protocol.CurrentState(User), Is.EqualTo(PresenceState.BusyInACall));
+        Assert.That(session.DesiredState, Is.EqualTo(PresenceState.BusyInACall));
+    }
+
+    [Test]
+    public async Task DisposeAsync_DuringSend_SignsOffAfterTheSendAndNeverRefreshes()
+    {
+        await using var sut = CreateSut(signOffOnDispose: true);
+        var session = sut.Manager.GetOrCreate(User);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Protocol.Handler = c => c.Operation == "setPresence" ? release.Task : Task.CompletedTask;
+        var set = session.SetAsync(PresenceState.BusyInACall);
+        await sut.Protocol.WaitForCallsAsync(1);
+
+        var dispose = session.DisposeAsync().AsTask();
+        Assert.That(sut.Protocol.Calls, Has.Count.EqualTo(1), "the sign-off waits for the send in flight");
+        release.SetResult();
+        await Task.WhenAll(set, dispose).WaitAsync(TimeSpan.FromSeconds(10));
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        Assert.That(sut.Protocol.Calls.Select(c => c.Operation), Is.EqualTo(new[] { "setPresence", "clearPresence" }));
+        Assert.That(sut.Protocol.CurrentState(User), Is.Null);
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Disposed));
+        Assert.That(sut.Manager.TryGet(User, out _), Is.False);
+        Assert.That(() => session.SetAsync(PresenceState.Available), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public async Task DisposeAsync_WithoutSignOff_StopsRefreshing()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+        await session.SetAsync(PresenceState.Away);
+
+        await session.DisposeAsync();
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        Assert.That(sut.Protocol.Calls, Has.Count.EqualTo(1));
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Disposed));
+    }
+
+    [Test]
+    public async Task Refresh_TransientStreakShorterThanTimeout_RetriesThenActiveAgain()
+    {
+        await using var sut = CreateSut(jitter: TimeSpan.Zero);
+        var session = sut.Manager.GetOrCreate(User);
+        var statuses = RecordStatuses(session);
+        await session.SetAsync(PresenceState.Available);
+        sut.Protocol.Handler = _ => Task.FromException(FakePresenceProtocol.Transient());
+
+        sut.Time.Run(TimeSpan.FromMinutes(4) + TimeSpan.FromSeconds(10));
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Retrying));
+        Assert.That(session.LastError?.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        sut.Protocol.Handler = null;
+        sut.Time.Run(TimeSpan.FromSeconds(40));
+
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
+        Assert.That(statuses, Is.EqualTo(new[] { PresenceSessionStatus.Active, PresenceSessionStatus.Retrying, PresenceSessionStatus.Active }));
+        Assert.That(session.LastError, Is.Null);
+        Assert.That(sut.Protocol.LapseCount, Is.Zero);
+    }
+
+    [Test]
+    public async Task Refresh_TransientStreakLongerThanTimeout_LapsesThenReappliesLastDesiredState()
+    {
+        await using var sut = CreateSut(jitter: TimeSpan.Zero);
+        using var lapses = new MetricCollector<long>(sut.Metrics.Meter, "presencekeepalive.sessions.lapses");
+        var session = sut.Manager.GetOrCreate(User);
+        var statuses = RecordStatuses(session);
+        var managerEvents = new List<PresenceSessionStatusChangedEventArgs>();
+        sut.Manager.StatusChanged += (_, e) => managerEvents.Add(e);
+        await session.SetAsync(PresenceState.Available);
+        sut.Protocol.Handler = _ => Task.FromException(FakePresenceProtocol.Transient(HttpStatusCode.GatewayTimeout));
+
+        sut.Time.Run(TimeSpan.FromMinutes(6));
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Lapsed));
+
+        // The app changes its mind during the outage: the call fails, the desire stays.
+        Assert.That(async () => await session.SetAsync(PresenceState.BusyInACall), Throws.TypeOf<PresenceRequestException>().With.Property(nameof(PresenceRequestException.IsTransient)).True);
+        sut.Time.Run(TimeSpan.FromMinutes(5));
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Lapsed));
+
+        sut.Protocol.Handler = null;
+        sut.Time.Run(TimeSpan.FromSeconds(31));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
+            Assert.That(statuses, Is.EqualTo(new[] { PresenceSessionStatus.Active, PresenceSessionStatus.Retrying, PresenceSessionStatus.Lapsed, PresenceSessionStatus.Active }));
+            Assert.That(managerEvents.Select(e => e.Status), Is.EqualTo(statuses));
+            Assert.That(managerEvents[2].Error?.StatusCode, Is.EqualTo(HttpStatusCode.GatewayTimeout));
+            Assert.That(sut.Protocol.Accepted[^1].State, Is.EqualTo(PresenceState.BusyInACall));
+            Assert.That(sut.Protocol.CurrentState(User), Is.EqualTo(PresenceState.BusyInACall));
+            Assert.That(lapses.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1));
+            Assert.That(sut.Logger.Collector.GetSnapshot().Where(r => r.Id.Id == 104 && r.Level == Microsoft.Extensions.Logging.LogLevel.Error), Has.Exactly(1).Items);
+        });
+    }
+
+    [Test]
+    public async Task SetAsync_PermanentFailure_FailsThatSessionOnly()
+    {
+        await using var sut = CreateSut();
+        var bad = sut.Manager.GetOrCreate("bob@contoso.com");
+        var good = sut.Manager.GetOrCreate(User);
+        sut.Protocol.Handler = c => c.UserId == bad.UserId ? Task.FromException(FakePresenceProtocol.Permanent()) : Task.CompletedTask;
+
+        Assert.That(async () => await bad.SetAsync(PresenceState.Available), Throws.TypeOf<PresenceRequestException>().With.Property(nameof(PresenceRequestException.StatusCode)).EqualTo(HttpStatusCode.Forbidden));
+        await good.SetAsync(PresenceState.Available);
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(bad.Status, Is.EqualTo(PresenceSessionStatus.Failed));
+            Assert.That(bad.NextRefreshAt, Is.Null);
+            Assert.That(bad.LastError?.IsTransient, Is.False);
+            Assert.That(sut.Protocol.CallsFor(bad.UserId), Has.Count.EqualTo(1), "no retry, no refresh after a permanent error");
+            Assert.That(good.Status, Is.EqualTo(PresenceSessionStatus.Active));
+            Assert.That(sut.Protocol.CallsFor(User), Has.Count.GreaterThanOrEqualTo(15));
+            Assert.That(sut.Protocol.LapseCount, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task SetAsync_AfterPermanentFailure_StartsAgain()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+        sut.Protocol.Handler = _ => Task.FromException(FakePresenceProtocol.Permanent(HttpStatusCode.BadRequest));
+        Assert.That(async () => await session.SetAsync(PresenceState.Available), Throws.TypeOf<PresenceRequestException>());
+
+        sut.Protocol.Handler = null;
+        await session.SetAsync(PresenceState.Away);
+
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
+        Assert.That(session.NextRefreshAt, Is.Not.Null);
+    }
+
+    [TestCase(PresenceProtocol.SetPresence, "Offline")]
+    [TestCase(PresenceProtocol.Patch, "DoNotDisturb/Presenting")]
+    public async Task SetAsync_UnsupportedState_ThrowsListingAllowedStatesAndSendsNothing(PresenceProtocol protocol, string state)
+    {
+        await using var sut = CreateSut(protocol: protocol);
+        var session = sut.Manager.GetOrCreate(User);
+
+        var error = Assert.Throws<ArgumentException>(() => session.SetAsync(PresenceState.Parse(state)));
+
+        Assert.That(error!.Message, Does.Contain(PresenceState.Describe(PresenceState.ValuesFor(protocol))));
+        Assert.That(sut.Protocol.Calls, Is.Empty);
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.NotStarted));
+    }
+
+    [Test]
+    public async Task ClearAsync_AfterSet_SignsOffAndStopsRefreshing()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+        await session.SetAsync(PresenceState.BusyInACall);
+
+        await session.ClearAsync();
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        Assert.That(sut.Protocol.Calls.Select(c => c.Operation), Is.EqualTo(new[] { "setPresence", "clearPresence" }));
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
+        Assert.That(session.NextRefreshAt, Is.Null);
+        Assert.That(session.DesiredState, Is.Null);
+    }
+
+    [Test]
+    public async Task ClearAsync_NeverSet_SendsNothing()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+
+        await session.ClearAsync();
+
+        Assert.That(sut.Protocol.Calls, Is.Empty);
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
+    }
+
+    private static Sut CreateSut(TimeSpan? jitter = null, int seed = 42, bool signOffOnDispose = false, PresenceProtocol protocol = PresenceProtocol.SetPresence) =>
+        new(new PresenceKeepAliveOptions { RefreshJitter = jitter ?? TimeSpan.FromSeconds(30), SignOffOnDispose = signOffOnDispose, Protocol = protocol }, seed);
+
+    private static List<TimeSpan> Gaps(IReadOnlyList<RecordedCall> sends) =>
+        sends.Zip(sends.Skip(1), (a, b) => b.At - a.At).ToList();
+
+    private static List<PresenceSessionStatus> RecordStatuses(IPresenceSession session)
+    {
+        var statuses = new List<PresenceSessionStatus>();
+        session.StatusChanged += (_, e) =>
+        {
+            lock (statuses)
+            {
+                statuses.Add(e.Status);
+            }
+        };
+        return statuses;
+    }
+}
