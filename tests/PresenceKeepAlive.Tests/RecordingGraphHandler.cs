@@ -47,7 +47,6 @@ internal sealed class RecordingGraphHandler : HttpMessageHandler
             request.RequestUri!,
             request.Headers.Authorization?.ToString(),
             string.IsNullOrEmpty(body) ? null : JsonNode.Parse(body));
-        var response = Responder(recorded);
         lock (_gate)
         {
             _requests.Enqueue(recorded);
@@ -61,6 +60,8 @@ internal sealed class RecordingGraphHandler : HttpMessageHandler
             }
         }
 
+        // Recorded first, so that a responder that throws (a network failure) still counts as a request.
+        var response = Responder(recorded);
         response.RequestMessage = request;
         return response;
     }

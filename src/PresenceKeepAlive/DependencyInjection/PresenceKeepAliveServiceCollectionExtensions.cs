@@ -9,6 +9,7 @@ using PresenceKeepAlive.Diagnostics.Internal;
 using PresenceKeepAlive.Hosting.Internal;
 using PresenceKeepAlive.Http.Internal;
 using PresenceKeepAlive.Protocol.Internal;
+using PresenceKeepAlive.Sessions.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -76,6 +77,7 @@ public static class PresenceKeepAliveServiceCollectionExtensions
         services.TryAddSingleton(sp => new PresenceKeepAliveMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<PresenceHttpPolicy>();
         services.TryAddSingleton<IPresenceProtocol>(CreateProtocol);
+        services.TryAddSingleton<IPresenceSessionManager, PresenceSessionManager>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PresenceKeepAliveHostedService>());
 
         PresenceHttpClient.Configure(httpClientBuilder);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -185,7 +186,8 @@ public class PresenceKeepAliveHostedServiceTests
     public async Task StartAsync_RequestsSent_AreCountedByOperationAndOutcome()
     {
         using var host = CreateHost();
-        using var requests = new MetricCollector<long>(null, PresenceKeepAliveDiagnostics.MeterName, "presencekeepalive.requests");
+        using var requests = new MetricCollector<long>(
+            host.Services.GetRequiredService<IMeterFactory>(), PresenceKeepAliveDiagnostics.MeterName, "presencekeepalive.requests");
 
         await host.StartAsync();
         await _graph.WaitForRequestsAsync(3);
