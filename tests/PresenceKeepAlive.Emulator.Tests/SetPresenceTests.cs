@@ -64,6 +64,20 @@ public class SetPresenceTests
         Assert.That(sut.Presence(user), Is.EqualTo("Offline/Offline"));
     }
 
+    [TestCase("{\"sessionId\":\"22553876-f5ab-4529-bffb-cfe50aa89f87\",\"availability\":\"Available\"}")]
+    [TestCase("{\"sessionId\":\"22553876-f5ab-4529-bffb-cfe50aa89f87\",\"activity\":\"Available\"}")]
+    public async Task SetPresence_AvailabilityOrActivityMissing_Returns400InvalidArgument(string body)
+    {
+        await using var sut = await EmulatorHarness.StartAsync();
+
+        using var response = await sut.PostAsync($"users/{EmulatorHarness.NewId()}/presence/setPresence", body);
+        var error = await EmulatorHarness.ReadErrorAsync(response);
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(400));
+        Assert.That(error.Code, Is.EqualTo("InvalidArgument"));
+        Assert.That(error.Message, Does.Contain("required"));
+    }
+
     [TestCase("PT4M59S")]
     [TestCase("PT4H0M1S")]
     [TestCase("P1D")]

@@ -344,7 +344,9 @@ internal sealed class GraphEndpoints(EmulatorCore core)
     private Task InvalidPairAsync(HttpContext context, PresenceRequestBody body, string operation, string allowed) =>
         InvalidArgumentAsync(
             context,
-            $"The availability/activity pair '{body.Availability}/{body.Activity}' is not supported by {operation}. Supported pairs: {allowed}.");
+            body.Availability is null || body.Activity is null
+                ? $"The provided [Availability] and [Activity] are required by {operation}. Supported pairs: {allowed}."
+                : $"The availability/activity pair '{body.Availability}/{body.Activity}' is not supported by {operation}. Supported pairs: {allowed}.");
 
     private Task InvalidArgumentAsync(HttpContext context, string message) =>
         GraphResponses.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "InvalidArgument", message, core.Clock.Now);

@@ -46,7 +46,8 @@ internal sealed class GraphMiddleware(EmulatorCore core)
         if (core.Throttler is { } throttler && !throttler.TryAcquire(info.AppKey, now, out var wait))
         {
             core.Counters.CountThrottled();
-            var seconds = Math.Max(1, (long)Math.Ceiling(core.Clock.ToReal(wait).TotalSeconds));
+            // The tolerance keeps floating-point dust (6.0000001 s) from turning into an extra second.
+            var seconds = Math.Max(1, (long)Math.Ceiling(core.Clock.ToReal(wait).TotalSeconds - 0.000_001));
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             await GraphResponses.WriteErrorAsync(
                 context,
