@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using PresenceKeepAlive.Emulator.Internal;
 
 namespace PresenceKeepAlive.Emulator;
@@ -72,7 +73,9 @@ public sealed class PresenceEmulator : IAsyncDisposable
                 ?? throw new InvalidOperationException("Kestrel reported no address.");
             var port = new Uri(bound).Port;
             var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
-            return new PresenceEmulator(core, app, new Uri($"http://{host}:{port}/"));
+            var emulator = new PresenceEmulator(core, app, new Uri($"http://{host}:{port}/"));
+            Log.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<PresenceEmulator>(), emulator.BaseAddress, options.Mode, options.TimeScale);
+            return emulator;
         }
         catch
         {

@@ -55,7 +55,7 @@ internal static class EmulatorHost
         }
 
         var app = builder.Build();
-        var middleware = new GraphMiddleware(core);
+        var middleware = new GraphMiddleware(core, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<PresenceEmulator>());
         app.Use(middleware.InvokeAsync);
 
         var graph = new GraphEndpoints(core);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace PresenceKeepAlive.Emulator.Internal;
 
@@ -7,7 +8,7 @@ namespace PresenceKeepAlive.Emulator.Internal;
 /// Runs before every Graph endpoint (paths under <c>/v1.0</c> and <c>/beta</c>): request ids, counters,
 /// bearer-token check, throttling and fault injection, in that order.
 /// </summary>
-internal sealed class GraphMiddleware(EmulatorCore core)
+internal sealed class GraphMiddleware(EmulatorCore core, ILogger logger)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -36,6 +37,7 @@ internal sealed class GraphMiddleware(EmulatorCore core)
         if (token is null && core.Options.RequireBearerToken)
         {
             core.Counters.CountUnauthorized();
+            Log.Unauthorized(logger, operation, request.Path.Value ?? string.Empty);
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await GraphResponses.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "InvalidAuthenticationToken", "Access token is empty.", core.Clock.Now);
             return;
@@ -49,6 +51,7 @@ internal sealed class GraphMiddleware(EmulatorCore core)
             // The tolerance keeps floating-point dust (6.0000001 s) from turning into an extra second.
             var seconds = Math.Max(1, (long)Math.Ceiling(core.Clock.ToReal(wait).TotalSeconds - 0.000_001));
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            Log.Throttled(logger, info.AppKey, operation, seconds);
             await GraphResponses.WriteErrorAsync(
                 context,
                 StatusCodes.Status429TooManyRequests,
@@ -60,6 +63,7 @@ internal sealed class GraphMiddleware(EmulatorCore core)
 
         if (core.Faults.Match(operation, request.Path.Value ?? string.Empty, now) is { } fault)
         {
+            Log.FaultInjected(logger, operation, request.Path.Value ?? string.Empty, fault.StatusCode, fault.DropConnection, fault.Delay);
             if (!await ApplyFaultAsync(context, fault))
             {
                 return;
