@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using PresenceKeepAlive.Emulator;
 
@@ -34,11 +35,15 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Overflo
 }
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void OnSignal(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
+}
+
+// Ctrl+C, and a service manager's or container's stop, shut the emulator down cleanly.
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
 await using var emulator = await PresenceEmulator.StartAsync(options);
 Console.WriteLine($"Graph presence emulator listening on {emulator.BaseAddress} (mode {options.Mode}, time scale {options.TimeScale.ToString(CultureInfo.InvariantCulture)})");
@@ -46,6 +51,7 @@ Console.WriteLine($"  v1.0: {emulator.GraphV1Url}");
 Console.WriteLine($"  beta: {emulator.GraphBetaUrl}");
 Console.WriteLine($"  state: {emulator.BaseAddress}_emulator/state");
 Console.WriteLine("Press Ctrl+C to stop.");
+Console.Out.Flush();
 try
 {
     await Task.Delay(Timeout.Infinite, stop.Token);
@@ -54,4 +60,5 @@ catch (OperationCanceledException)
 {
 }
 
+Console.WriteLine("Stopping.");
 return 0;

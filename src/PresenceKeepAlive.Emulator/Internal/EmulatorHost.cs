@@ -51,6 +51,13 @@ internal static class EmulatorHost
         if (options.MinimumLogLevel != LogLevel.None)
         {
             builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+
+            // ASP.NET Core logs every request at Information; keep that noise out unless Debug or Trace is asked for.
+            var aspNetCoreLevel = options.MinimumLogLevel <= LogLevel.Debug || options.MinimumLogLevel > LogLevel.Warning
+                ? options.MinimumLogLevel
+                : LogLevel.Warning;
+            builder.Logging.AddFilter("Microsoft.AspNetCore", aspNetCoreLevel);
+
             builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         }
 
