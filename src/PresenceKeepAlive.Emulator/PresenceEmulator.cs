@@ -41,7 +41,7 @@ public sealed class PresenceEmulator : IAsyncDisposable
     /// <summary>Gets the Graph beta base URL: <see cref="BaseAddress"/> plus <c>beta/</c>.</summary>
     public Uri GraphBetaUrl { get; }
 
-    /// <summary>Gets the options the emulator was started with.</summary>
+    /// <summary>Gets a copy of the options the emulator was started with; changing it has no effect.</summary>
     public PresenceEmulatorOptions Options => core.Options;
 
     /// <summary>Gets the current emulated time.</summary>
@@ -54,13 +54,13 @@ public sealed class PresenceEmulator : IAsyncDisposable
     public IReadOnlyList<FaultRule> Faults => core.Faults.Rules;
 
     /// <summary>Starts an emulator and waits until it listens.</summary>
-    /// <param name="options">The options; <see langword="null"/> for the defaults. Not copied: do not change them afterwards.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults. They are copied: later changes have no effect.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running emulator; dispose it to stop.</returns>
     /// <exception cref="ArgumentException">An option is out of range, or <see cref="PresenceEmulatorOptions.Host"/> is not loopback without <see cref="PresenceEmulatorOptions.AllowNonLoopback"/>.</exception>
     public static async Task<PresenceEmulator> StartAsync(PresenceEmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
-        options ??= new PresenceEmulatorOptions();
+        options = options?.Clone() ?? new PresenceEmulatorOptions();
         Validate(options);
         var address = EmulatorHost.ResolveAddress(options);
 

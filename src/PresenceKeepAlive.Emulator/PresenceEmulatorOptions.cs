@@ -63,4 +63,7 @@ public sealed class PresenceEmulatorOptions
     /// <summary>Gets or sets the seed of the random numbers used by <see cref="FaultRule.Probability"/>, for reproducible runs.</summary>
     /// <value>The default value is <see langword="null"/>: a shared, unseeded generator.</value>
     public int? RandomSeed { get; set; }
+
+    /// <summary>A copy, so changes the caller makes after start cannot half-apply to a running emulator.</summary>
+    internal PresenceEmulatorOptions Clone() => (PresenceEmulatorOptions)MemberwiseClone();
 }

@@ -152,7 +152,7 @@ public class GraphServiceClientTests
     }
 
     [Test]
-    public async Task AnyOperation_WithoutToken_ThrowsODataError401()
+    public async Task GetAsync_WithoutToken_ThrowsODataError401()
     {
         await using var sut = await EmulatorHarness.StartAsync();
         using var httpClient = CreateHttpClient();
@@ -165,7 +165,7 @@ public class GraphServiceClientTests
     }
 
     [Test]
-    public async Task InjectedThrottling_WithoutRetryHandler_SurfacesRetryAfterOnODataError()
+    public async Task GetAsync_InjectedThrottlingWithoutRetryHandler_SurfacesRetryAfterOnODataError()
     {
         await using var sut = await EmulatorHarness.StartAsync();
         using var httpClient = CreateHttpClient();

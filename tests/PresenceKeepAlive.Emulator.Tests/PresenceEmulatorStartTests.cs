@@ -110,6 +110,18 @@ public class PresenceEmulatorStartTests
     }
 
     [Test]
+    public async Task StartAsync_OptionsChangedAfterStart_HaveNoEffect()
+    {
+        var options = new PresenceEmulatorOptions { TimeProvider = new FakeTimeProvider(), Mode = PresenceEmulatorMode.Seed };
+        await using var emulator = await PresenceEmulator.StartAsync(options);
+
+        options.Mode = PresenceEmulatorMode.Graph;
+
+        Assert.That(emulator.Options.Mode, Is.EqualTo(PresenceEmulatorMode.Seed));
+        Assert.That(emulator.Options, Is.Not.SameAs(options));
+    }
+
+    [Test]
     public async Task DisposeAsync_StopsListening()
     {
         var emulator = await PresenceEmulator.StartAsync();

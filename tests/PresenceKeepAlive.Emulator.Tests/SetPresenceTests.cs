@@ -220,7 +220,7 @@ public class SetPresenceTests
     }
 
     [Test]
-    public async Task UnknownGraphPath_Returns400BadRequestGraphError()
+    public async Task AnyRequest_UnknownGraphPath_Returns400BadRequest()
     {
         await using var sut = await EmulatorHarness.StartAsync();
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PresenceKeepAlive.Emulator.Internal;
 
-namespace PresenceKeepAlive.Emulator.Tests;
+namespace PresenceKeepAlive.Emulator.Tests.Internal;
 
 public class EmulatorCommandLineTests
 {
