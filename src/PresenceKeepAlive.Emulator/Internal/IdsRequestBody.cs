@@ -1,0 +1,7 @@
+namespace PresenceKeepAlive.Emulator.Internal;
+
+/// <summary>The body of <c>getPresencesByUserId</c>.</summary>
+internal sealed class IdsRequestBody
+{
+    public List<string?>? Ids { get; set; }
+}
