@@ -125,6 +125,19 @@ public class GraphPresenceProtocolMetricsTests
         }
     }
 
+    [Test]
+    public async Task SetPresenceAsync_MeterFactoryRegistered_PublishesThroughThatFactory()
+    {
+        using var host = GraphTestHost.Create(configureServices: services => services.AddMetrics());
+        var factory = host.Provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var requests = new MetricCollector<long>(factory, PresenceKeepAliveDiagnostics.MeterName, RequestsInstrument);
+        host.RespondAlways(HttpStatusCode.OK);
+
+        await host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Away, CancellationToken.None);
+
+        Assert.That(requests.GetMeasurementSnapshot().Single().Tags["outcome"], Is.EqualTo("success"));
+    }
+
     private static GraphTestHost CreateSut(Action<PresenceKeepAliveOptions>? configure = null) => GraphTestHost.Create(configure);
 
     private static MetricCollector<long> Collector(GraphTestHost host) =>
