@@ -280,6 +280,82 @@ public class PresenceResiliencePipelineTests
             host.Requests.Last, HttpMethod.Post, GraphTestHost.ClearPresenceUri(), new System.Text.Json.Nodes.JsonObject { ["sessionId"] = GraphTestHost.ClientId });
     }
 
+    [Test]
+    public async Task SetPresenceAsync_503WithRetryAfter_WaitsExactlyRetryAfter()
+    {
+        using var host = CreateSut();
+        host.RespondInTurn(
+            _ =>
+            {
+                var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+                response.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(4));
+                return response;
+            },
+            _ => new HttpResponseMessage(HttpStatusCode.OK));
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(4), GraphTestHost.Generous);
+        host.Time.Advance(TimeSpan.FromSeconds(3.9));
+        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, "Retried before Retry-After elapsed.");
+        host.Time.Advance(TimeSpan.FromSeconds(0.1));
+        await host.NextRequestAsync();
+        await send;
+
+        Assert.That(host.Requests.Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_AttemptsNeverAnswer_TotalRequestTimeoutCapsTheWholeSend()
+    {
+        var total = TimeSpan.FromSeconds(30);
+        using var host = CreateSut(o =>
+        {
+            o.MaxRetryAttempts = 10;
+            o.TotalRequestTimeout = total;
+        });
+        var never = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Mock.When("*").Respond(request =>
+        {
+            host.Requests.Record(request);
+            return never.Task;
+        });
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
+        host.Time.Advance(AttemptTimeout);
+        var delay = await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
+        host.Time.Advance(total - AttemptTimeout - delay);
+
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() => send);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex.IsTransient, Is.True);
+            Assert.That(ex.StatusCode, Is.Null);
+            Assert.That(host.Requests.Count, Is.EqualTo(2));
+        }
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_CallerCancelsDuringRetryDelay_ThrowsOperationCanceledAndSendsNoMore()
+    {
+        using var host = CreateSut();
+        host.RespondAlways(HttpStatusCode.ServiceUnavailable);
+        using var cts = new CancellationTokenSource();
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, cts.Token);
+        await host.NextRequestAsync();
+        var delay = await host.Time.WaitForTimerAsync(d => d > TimeSpan.Zero && d <= RetryMaxDelay, GraphTestHost.Generous);
+        await cts.CancelAsync();
+
+        Assert.That(async () => await send, Throws.InstanceOf<OperationCanceledException>());
+        host.Time.Advance(delay);
+        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, "A retry was sent after the caller cancelled.");
+    }
+
     private static GraphTestHost CreateSut(Action<PresenceKeepAliveOptions>? configure = null) =>
         GraphTestHost.Create(o =>
         {
