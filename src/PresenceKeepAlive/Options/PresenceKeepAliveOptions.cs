@@ -57,7 +57,7 @@ public sealed class PresenceKeepAliveOptions
     public TokenCredential? Credential { get; set; }
 
     /// <summary>
-    /// Gets or sets the Graph base URL. HTTPS is required except for loopback addresses (the local emulator). When it
+    /// Gets or sets the Graph base URL. HTTPS is required except for <c>localhost</c>, <c>127.0.0.1</c> and <c>[::1]</c> (the local emulator). When it
     /// points at a loopback address and no credential is configured, a development token is sent.
     /// </summary>
     /// <value>The default value is <c>https://graph.microsoft.com/v1.0</c>.</value>

@@ -17,6 +17,8 @@ internal static class PresenceHttpClient
 {
     public const string Name = "PresenceKeepAlive.Graph";
 
+    private static readonly HashSet<string> PlainHttpHosts = new(StringComparer.OrdinalIgnoreCase) { "localhost", "127.0.0.1", "[::1]" };
+
     public static void Configure(IHttpClientBuilder builder)
     {
         // Polly owns every timeout so that they all run on the injected TimeProvider.
@@ -64,9 +66,11 @@ internal static class PresenceHttpClient
             return $"BaseUrl '{baseUrl}' is not an absolute http(s) URL, for example {PresenceKeepAliveOptions.GraphV1BaseUrl}.";
         }
 
-        if (uri.Scheme != Uri.UriSchemeHttps && !PresenceCredentialFactory.IsLoopback(uri))
+        // Kiota's token provider refuses plain http except for exactly these hosts (any other loopback address such as
+        // 127.0.0.2 would pass a loopback check here and then fail every request with "Only https is supported").
+        if (uri.Scheme != Uri.UriSchemeHttps && !PlainHttpHosts.Contains(uri.Host))
         {
-            return $"BaseUrl '{baseUrl}' must use https: plain http is allowed only for loopback addresses (a local emulator).";
+            return $"BaseUrl '{baseUrl}' must use https: plain http is allowed only for localhost, 127.0.0.1 or [::1] (a local emulator).";
         }
 
         if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))

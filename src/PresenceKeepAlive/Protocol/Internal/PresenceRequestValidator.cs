@@ -21,11 +21,6 @@ internal static class PresenceRequestValidator
             return "A user id is required: the user's object id (a GUID) or user principal name (name@domain).";
         }
 
-        if (Guid.TryParse(userId, out _))
-        {
-            return null;
-        }
-
         if (userId.Length > MaxUserIdLength)
         {
             return $"The user id is {userId.Length} characters long; at most {MaxUserIdLength} are allowed.";
@@ -37,6 +32,13 @@ internal static class PresenceRequestValidator
             {
                 return $"The user id '{Printable(userId)}' contains {DescribeChar(c)}, which is not allowed: use the user's object id (a GUID) or user principal name (name@domain) without '/', '\\', '?', '#', '%', whitespace or control characters. For guest users, use the object id.";
             }
+        }
+
+        // Checked after the characters: Guid.TryParse(Exact) trims surrounding whitespace and newlines, which would
+        // then be sent in the request path. Only the canonical 8-4-4-4-12 form (no braces or parentheses) is an object id.
+        if (Guid.TryParseExact(userId, "D", out _))
+        {
+            return null;
         }
 
         var at = userId.IndexOf('@', StringComparison.Ordinal);

@@ -1,0 +1,375 @@
+using System.Net;
+using System.Net.Http.Headers;
+using PresenceKeepAlive.Tests.Protocol;
+using RichardSzalay.MockHttp;
+
+namespace PresenceKeepAlive.Tests.Http;
+
+/// <summary>Retries and timeouts of the real pipeline (Polly policy, then Graph's handlers), on the fake clock.</summary>
+public class PresenceResiliencePipelineTests
+{
+    private static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(20);
+
+    [Test]
+    public async Task SetPresenceAsync_429WithRetryAfterSeconds_WaitsExactlyThatLongBeforeRetrying()
+    {
+        using var host = CreateSut();
+        host.RespondInTurn(_ => Throttled(TimeSpan.FromSeconds(7)), _ => new HttpResponseMessage(HttpStatusCode.OK));
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(7), GraphTestHost.Generous);
+
+        host.Time.Advance(TimeSpan.FromSeconds(6.9));
+        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, "Retried before Retry-After elapsed.");
+        host.Time.Advance(TimeSpan.FromSeconds(0.1));
+        await host.NextRequestAsync();
+        await send;
+
+        Assert.That(host.Requests.Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_429WithRetryAfterHttpDate_WaitsUntilThatDate()
+    {
+        using var host = CreateSut();
+        var until = host.Time.GetUtcNow().AddSeconds(9);
+        host.RespondInTurn(
+            _ =>
+            {
+                var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+                response.Headers.RetryAfter = new RetryConditionHeaderValue(until);
+                return response;
+            },
+            _ => new HttpResponseMessage(HttpStatusCode.OK));
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(9), GraphTestHost.Generous);
+
+        host.Time.Advance(TimeSpan.FromSeconds(8.9));
+        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, "Retried before the Retry-After date.");
+        host.Time.Advance(TimeSpan.FromSeconds(0.1));
+        await host.NextRequestAsync();
+        await send;
+
+        Assert.That(host.Requests.Count, Is.EqualTo(2));
+    }
+
+    [TestCase(HttpStatusCode.InternalServerError)]
+    [TestCase(HttpStatusCode.BadGateway)]
+    [TestCase(HttpStatusCode.ServiceUnavailable)]
+    [TestCase(HttpStatusCode.GatewayTimeout)]
+    [TestCase(HttpStatusCode.RequestTimeout)]
+    [TestCase(HttpStatusCode.TooManyRequests)]
+    public async Task SetPresenceAsync_TransientStatusEveryTime_RetriesMaxRetryAttemptsThenThrowsTransient(HttpStatusCode status)
+    {
+        const int maxRetries = 3;
+        using var host = CreateSut(o => o.MaxRetryAttempts = maxRetries);
+        host.RespondAlways(status);
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.BusyInACall, CancellationToken.None);
+        for (var retry = 0; retry < maxRetries; retry++)
+        {
+            await host.NextRequestAsync();
+            await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        }
+
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() => send);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex.StatusCode, Is.EqualTo(status));
+            Assert.That(ex.IsTransient, Is.True);
+            Assert.That(ex.Operation, Is.EqualTo("setPresence"));
+            Assert.That(ex.UserId, Is.EqualTo(GraphTestHost.UserId));
+            // No second retry layer (Kiota's RetryHandler) inside each Polly attempt.
+            Assert.That(host.Requests.Count, Is.EqualTo(maxRetries + 1));
+        }
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_MaxRetryAttemptsZero_SendsOnceAndThrows()
+    {
+        using var host = CreateSut(o => o.MaxRetryAttempts = 0);
+        host.RespondAlways(HttpStatusCode.ServiceUnavailable);
+
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() =>
+            host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None));
+
+        Assert.That(ex.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(host.Requests.Count, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_500Then200_SucceedsAfterOneBackoff()
+    {
+        using var host = CreateSut();
+        host.RespondInTurn(_ => new HttpResponseMessage(HttpStatusCode.InternalServerError), _ => new HttpResponseMessage(HttpStatusCode.OK));
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Away, CancellationToken.None);
+        await host.NextRequestAsync();
+        var delay = await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        await send;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(delay, Is.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(RetryMaxDelay));
+            Assert.That(host.Requests.Count, Is.EqualTo(2));
+            Assert.That(host.Requests.All[1].Body, Is.EqualTo(host.Requests.All[0].Body), "The retry must resend the same body.");
+            Assert.That(host.Requests.All[1].Authorization, Is.EqualTo("Bearer " + GraphTestHost.Token));
+        }
+    }
+
+    [TestCase(HttpStatusCode.BadRequest)]
+    [TestCase(HttpStatusCode.Unauthorized)]
+    [TestCase(HttpStatusCode.Forbidden)]
+    [TestCase(HttpStatusCode.NotFound)]
+    [TestCase(HttpStatusCode.Conflict)]
+    [TestCase(HttpStatusCode.NotImplemented)]
+    public async Task SetPresenceAsync_PermanentStatus_IsNotRetriedAndThrowsNonTransient(HttpStatusCode status)
+    {
+        using var host = CreateSut();
+        host.RespondAlways(status);
+
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() =>
+            host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex.StatusCode, Is.EqualTo(status));
+            Assert.That(ex.IsTransient, Is.False);
+            Assert.That(host.Requests.Count, Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_NetworkFailureThenSuccess_IsRetried()
+    {
+        using var host = CreateSut();
+        var calls = 0;
+        host.Mock.When("*").Respond(request =>
+        {
+            host.Requests.Record(request);
+            return Interlocked.Increment(ref calls) == 1
+                ? throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused")
+                : Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
+        });
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        await send;
+
+        Assert.That(host.Requests.Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_NetworkFailureEveryTime_ThrowsTransientWithoutStatus()
+    {
+        using var host = CreateSut(o => o.MaxRetryAttempts = 1);
+        host.Mock.When("*").Respond(request =>
+        {
+            host.Requests.Record(request);
+            throw new HttpRequestException(HttpRequestError.NameResolutionError, "No such host");
+        });
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() => send);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex.StatusCode, Is.Null);
+            Assert.That(ex.IsTransient, Is.True);
+            Assert.That(ex.InnerException, Is.InstanceOf<HttpRequestException>());
+            Assert.That(host.Requests.Count, Is.EqualTo(2));
+        }
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_AttemptNeverAnswers_IsCutByAttemptTimeoutAndRetried()
+    {
+        using var host = CreateSut();
+        var never = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        host.Mock.When("*").Respond(request =>
+        {
+            host.Requests.Record(request);
+            return Interlocked.Increment(ref calls) == 1 ? never.Task : Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
+        });
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
+
+        host.Time.Advance(AttemptTimeout - TimeSpan.FromMilliseconds(100));
+        Assert.That(send.IsCompleted, Is.False, "The attempt ended before its timeout.");
+        host.Time.Advance(TimeSpan.FromMilliseconds(100));
+        await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        await host.NextRequestAsync();
+        await send;
+
+        Assert.That(host.Requests.Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_NoAttemptEverAnswers_ThrowsTransientTimeoutWithoutStatus()
+    {
+        using var host = CreateSut(o => o.MaxRetryAttempts = 1);
+        var never = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Mock.When("*").Respond(request =>
+        {
+            host.Requests.Record(request);
+            return never.Task;
+        });
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
+        host.Time.Advance(AttemptTimeout);
+        await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
+        host.Time.Advance(AttemptTimeout);
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() => send);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex.StatusCode, Is.Null);
+            Assert.That(ex.IsTransient, Is.True);
+            Assert.That(ex.Message, Does.Contain("timed out"));
+            Assert.That(host.Requests.Count, Is.EqualTo(2));
+        }
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_RetryAfterLongerThanRetryMaxDelay_IsNotRetriedAndSurfacesRetryAfter()
+    {
+        using var host = CreateSut();
+        host.RespondInTurn(_ => Throttled(TimeSpan.FromSeconds(120)));
+
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() =>
+            host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+            Assert.That(ex.IsTransient, Is.True);
+            Assert.That(ex.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(120)));
+            Assert.That(ex.Message, Does.Contain("120 s"));
+            Assert.That(host.Requests.Count, Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task ClearPresenceAsync_503Then200_IsRetried()
+    {
+        using var host = CreateSut();
+        host.RespondInTurn(_ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable), _ => new HttpResponseMessage(HttpStatusCode.OK));
+
+        var send = host.Protocol.ClearPresenceAsync(GraphTestHost.UserId, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        await send;
+
+        Assert.That(host.Requests.Count, Is.EqualTo(2));
+        GraphPresenceProtocolRequestTests.AssertRequest(
+            host.Requests.Last, HttpMethod.Post, GraphTestHost.ClearPresenceUri(), new System.Text.Json.Nodes.JsonObject { ["sessionId"] = GraphTestHost.ClientId });
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_503WithRetryAfter_WaitsExactlyRetryAfter()
+    {
+        using var host = CreateSut();
+        host.RespondInTurn(
+            _ =>
+            {
+                var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+                response.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(4));
+                return response;
+            },
+            _ => new HttpResponseMessage(HttpStatusCode.OK));
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(4), GraphTestHost.Generous);
+        host.Time.Advance(TimeSpan.FromSeconds(3.9));
+        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, "Retried before Retry-After elapsed.");
+        host.Time.Advance(TimeSpan.FromSeconds(0.1));
+        await host.NextRequestAsync();
+        await send;
+
+        Assert.That(host.Requests.Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_AttemptsNeverAnswer_TotalRequestTimeoutCapsTheWholeSend()
+    {
+        var total = TimeSpan.FromSeconds(30);
+        using var host = CreateSut(o =>
+        {
+            o.MaxRetryAttempts = 10;
+            o.TotalRequestTimeout = total;
+        });
+        var never = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Mock.When("*").Respond(request =>
+        {
+            host.Requests.Record(request);
+            return never.Task;
+        });
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
+        host.Time.Advance(AttemptTimeout);
+        var delay = await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        await host.NextRequestAsync();
+        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
+        host.Time.Advance(total - AttemptTimeout - delay);
+
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() => send);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex.IsTransient, Is.True);
+            Assert.That(ex.StatusCode, Is.Null);
+            Assert.That(host.Requests.Count, Is.EqualTo(2));
+        }
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_CallerCancelsDuringRetryDelay_ThrowsOperationCanceledAndSendsNoMore()
+    {
+        using var host = CreateSut();
+        host.RespondAlways(HttpStatusCode.ServiceUnavailable);
+        using var cts = new CancellationTokenSource();
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, cts.Token);
+        await host.NextRequestAsync();
+        var delay = await host.Time.WaitForTimerAsync(d => d > TimeSpan.Zero && d <= RetryMaxDelay, GraphTestHost.Generous);
+        await cts.CancelAsync();
+
+        Assert.That(async () => await send, Throws.InstanceOf<OperationCanceledException>());
+        host.Time.Advance(delay);
+        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, "A retry was sent after the caller cancelled.");
+    }
+
+    private static GraphTestHost CreateSut(Action<PresenceKeepAliveOptions>? configure = null) =>
+        GraphTestHost.Create(o =>
+        {
+            o.RetryBaseDelay = TimeSpan.FromSeconds(1);
+            o.RetryMaxDelay = RetryMaxDelay;
+            o.AttemptTimeout = AttemptTimeout;
+            o.TotalRequestTimeout = TimeSpan.FromMinutes(10);
+            configure?.Invoke(o);
+        });
+
+    private static HttpResponseMessage Throttled(TimeSpan retryAfter)
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter = new RetryConditionHeaderValue(retryAfter);
+        return response;
+    }
+}
