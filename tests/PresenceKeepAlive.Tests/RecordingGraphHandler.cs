@@ -46,7 +46,8 @@ internal sealed class RecordingGraphHandler : HttpMessageHandler
             request.Method,
             request.RequestUri!,
             request.Headers.Authorization?.ToString(),
-            string.IsNullOrEmpty(body) ? null : JsonNode.Parse(body));
+            request.Content?.Headers.ContentType?.MediaType,
+            string.IsNullOrEmpty(body) ? null : body);
         lock (_gate)
         {
             _requests.Enqueue(recorded);
@@ -89,8 +90,12 @@ internal sealed class RecordingGraphHandler : HttpMessageHandler
         };
 }
 
-internal sealed record RecordedRequest(HttpMethod Method, Uri Uri, string? Authorization, JsonNode? Body)
+/// <summary>One request as the primary handler saw it.</summary>
+internal sealed record RecordedRequest(HttpMethod Method, Uri Uri, string? Authorization, string? ContentType, string? Body)
 {
+    /// <summary>Gets the body parsed as JSON, or <see langword="null"/> when there was none.</summary>
+    public JsonNode? Json => Body is null ? null : JsonNode.Parse(Body);
+
     public string Path => Uri.AbsolutePath;
 
     public string? UserSegment => Uri.Segments.Length > 3 ? Uri.UnescapeDataString(Uri.Segments[3].TrimEnd('/')) : null;

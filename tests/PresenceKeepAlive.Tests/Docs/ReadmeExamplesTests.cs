@@ -36,7 +36,7 @@ public class ReadmeExamplesTests
 
         var states = graph.Requests
             .Where(r => r.Operation == "setPresence")
-            .Select(r => $"{r.Body!["availability"]}/{r.Body!["activity"]}");
+            .Select(r => $"{r.Json!["availability"]}/{r.Json!["activity"]}");
         Assert.That(states, Is.EqualTo(new[] { "Busy/InACall", "Available/Available" }));
     }
 }

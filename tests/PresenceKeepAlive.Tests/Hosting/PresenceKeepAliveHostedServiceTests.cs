@@ -81,11 +81,11 @@ public class PresenceKeepAliveHostedServiceTests
             Assert.That(sets.Keys, Is.EquivalentTo(new[] { Adele, Alex, Megan }));
             Assert.That(sets.Values.Select(r => r.Method), Is.All.EqualTo(HttpMethod.Post));
             Assert.That(sets.Values.Select(r => r.Authorization), Is.All.EqualTo("Bearer test-token"));
-            Assert.That(sets.Values.Select(r => (string?)r.Body!["sessionId"]), Is.All.EqualTo(ClientId));
-            Assert.That(sets.Values.Select(r => (string?)r.Body!["expirationDuration"]), Is.All.EqualTo("PT5M"));
-            Assert.That(((string?)sets[Adele].Body!["availability"], (string?)sets[Adele].Body!["activity"]), Is.EqualTo(("Busy", "InACall")));
-            Assert.That(((string?)sets[Alex].Body!["availability"], (string?)sets[Alex].Body!["activity"]), Is.EqualTo(("Available", "Available")));
-            Assert.That(((string?)sets[Megan].Body!["availability"], (string?)sets[Megan].Body!["activity"]), Is.EqualTo(("DoNotDisturb", "Presenting")));
+            Assert.That(sets.Values.Select(r => (string?)r.Json!["sessionId"]), Is.All.EqualTo(ClientId));
+            Assert.That(sets.Values.Select(r => (string?)r.Json!["expirationDuration"]), Is.All.EqualTo("PT5M"));
+            Assert.That(((string?)sets[Adele].Json!["availability"], (string?)sets[Adele].Json!["activity"]), Is.EqualTo(("Busy", "InACall")));
+            Assert.That(((string?)sets[Alex].Json!["availability"], (string?)sets[Alex].Json!["activity"]), Is.EqualTo(("Available", "Available")));
+            Assert.That(((string?)sets[Megan].Json!["availability"], (string?)sets[Megan].Json!["activity"]), Is.EqualTo(("DoNotDisturb", "Presenting")));
         });
 
         await host.StopAsync();
@@ -105,7 +105,7 @@ public class PresenceKeepAliveHostedServiceTests
         Assert.Multiple(() =>
         {
             Assert.That(clears.Select(r => r.UserSegment), Is.EquivalentTo(new[] { Adele, Alex, Megan }));
-            Assert.That(clears.Select(r => (string?)r.Body!["sessionId"]), Is.All.EqualTo(ClientId));
+            Assert.That(clears.Select(r => (string?)r.Json!["sessionId"]), Is.All.EqualTo(ClientId));
             Assert.That(manager.Sessions.Select(s => s.Status), Is.All.EqualTo(PresenceSessionStatus.Cleared));
             Assert.That(_logs.Collector.GetSnapshot(), Has.Some.Matches<FakeLogRecord>(r => r?.Id.Id == 203 && r.Message == "Presence keep-alive stopped: 3 sessions signed off, 0 not."));
         });

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.Channels;
-using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using PresenceKeepAlive.Protocol.Internal;
@@ -107,9 +106,6 @@ internal sealed class GraphTestHost : IDisposable
     }
 }
 
-/// <summary>One request as the primary handler saw it.</summary>
-internal sealed record RecordedRequest(HttpMethod Method, Uri Uri, string? Authorization, string? ContentType, string? Body);
-
 /// <summary>Records requests and signals each arrival.</summary>
 internal sealed class RequestRecorder : IDisposable
 {
@@ -139,21 +135,6 @@ internal sealed class RequestRecorder : IDisposable
     public Task<bool> WaitAsync(TimeSpan timeout) => _arrived.WaitAsync(timeout);
 
     public void Dispose() => _arrived.Dispose();
-}
-
-/// <summary>A credential that always returns the same token.</summary>
-internal sealed class FixedTokenCredential(string token) : TokenCredential
-{
-    public int Calls { get; private set; }
-
-    public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
-    {
-        Calls++;
-        return new AccessToken(token, DateTimeOffset.MaxValue);
-    }
-
-    public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-        new(GetToken(requestContext, cancellationToken));
 }
 
 /// <summary>
