@@ -131,6 +131,27 @@ public class PresenceSessionManagerTests
         }));
     }
 
+    [Test]
+    public async Task SetAsync_OddOptions_FallsBackToSafeValuesInsteadOfCrashingOrSpinning()
+    {
+        await using var sut = new Sut(new PresenceKeepAliveOptions
+        {
+            SignOffOnDispose = false,
+            RefreshInterval = TimeSpan.Zero,
+            RefreshJitter = TimeSpan.FromSeconds(-5),
+            SessionTimeout = TimeSpan.FromMinutes(-1),
+            RateLimitPerWindow = 0,
+            RateLimitWindow = TimeSpan.Zero,
+        });
+        var session = sut.Manager.GetOrCreate("alice@contoso.com");
+
+        await session.SetAsync(PresenceState.Available);
+        sut.Time.Run(TimeSpan.FromMinutes(10));
+
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
+        Assert.That(sut.Protocol.Calls, Has.Count.EqualTo(3), "set at 0, refreshes at 4 and 8 minutes (the defaults)");
+    }
+
     private static Sut CreateSut(bool signOffOnDispose = false) =>
         new(new PresenceKeepAliveOptions { SignOffOnDispose = signOffOnDispose });
 }
