@@ -115,6 +115,23 @@ public class PresenceSessionManagerTests
     }
 
     [Test]
+    public async Task DisposeAsync_SignOffHangs_GivesUpAfterTheLease()
+    {
+        var sut = CreateSut(signOffOnDispose: true);
+        await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available);
+        var hang = new TaskCompletionSource();
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" ? hang.Task : Task.CompletedTask;
+
+        var dispose = sut.DisposeAsync().AsTask();
+        await sut.Protocol.WaitForCallsAsync(2);
+        Assert.That(dispose.IsCompleted, Is.False);
+        sut.Time.Advance(sut.Options.Lease);
+        await dispose.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(sut.Logger.Collector.GetSnapshot().Any(r => r.Id.Id == 114), Is.True, "the failed sign-off is logged");
+    }
+
+    [Test]
     public async Task StatusChanged_AnySession_RaisedOnTheManager()
     {
         await using var sut = CreateSut();
