@@ -8,6 +8,8 @@ switch (args.FirstOrDefault())
 {
     case "scale":
         return ScaleHarness.Run(args[1..]);
+    case "memory":
+        return RealTimerMemory.Run(args[1..]);
     case "micro":
         var config = DefaultConfig.Instance
             .AddJob(Job.ShortRun)
@@ -19,6 +21,8 @@ switch (args.FirstOrDefault())
             PresenceKeepAlive benchmarks
               scale [--sessions 1000,10000,100000] [--hours 2] [--only engine,per-user-loop,serial-loop] [--out file.md]
                     the scale harness on a simulated clock against an in-memory Graph
+              memory [--sessions 100000]
+                    memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]
                     micro benchmarks (ShortRun)
             """);

@@ -99,6 +99,29 @@ public class KeepAliveScaleTests
         Assert.That(order, Is.EqualTo(new[] { "a:0", "b:30", "d:60", "c:90", "a:120", "b:150" }), "state changes go ahead of due refreshes; then the oldest deadline first");
     }
 
+    [Test]
+    public async Task Refresh_TwiceTheSessionsTheBudgetHolds_KeepsAStableSetAliveInsteadOfLettingAllLapse()
+    {
+        await using var sut = CreateSut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = 30 });
+        sut.Protocol.RecordCalls = false;
+        var capacity = (int)sut.Manager.CapacitySessions;
+        for (var i = 0; i < capacity * 2; i++)
+        {
+            _ = sut.Manager.GetOrCreate(UserId(i)).SetAsync(PresenceState.Available);
+        }
+
+        // Start-up (every first set goes first) lapses everyone once; then the budget should settle on a stable set.
+        sut.Time.Run(TimeSpan.FromMinutes(60), TimeSpan.FromMilliseconds(200));
+        var (calls, lapses) = (sut.Protocol.CallCount, sut.Protocol.LapseCount);
+        sut.Time.Run(TimeSpan.FromMinutes(30), TimeSpan.FromMilliseconds(200));
+        var (newCalls, newLapses) = (sut.Protocol.CallCount - calls, sut.Protocol.LapseCount - lapses);
+
+        // Earliest-deadline-first alone would serve everyone late: nearly every request would close a lapse.
+        Assert.That(newCalls, Is.GreaterThan(capacity * 30 * 60 / 240));
+        Assert.That(newLapses, Is.LessThan(newCalls / 5), "most requests keep an already-live session alive");
+        Assert.That(sut.Protocol.ThrottledCount, Is.Zero);
+    }
+
     private static string UserId(int i) => "user" + i.ToString(CultureInfo.InvariantCulture) + "@contoso.com";
 
     private static Sut CreateSut(PresenceKeepAliveOptions options) => new(options);

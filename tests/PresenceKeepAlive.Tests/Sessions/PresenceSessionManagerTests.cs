@@ -115,6 +115,23 @@ public class PresenceSessionManagerTests
     }
 
     [Test]
+    public async Task DisposeAsync_SignOffHangs_GivesUpAfterTheLease()
+    {
+        var sut = CreateSut(signOffOnDispose: true);
+        await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available);
+        var hang = new TaskCompletionSource();
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" ? hang.Task : Task.CompletedTask;
+
+        var dispose = sut.DisposeAsync().AsTask();
+        await sut.Protocol.WaitForCallsAsync(2);
+        Assert.That(dispose.IsCompleted, Is.False);
+        sut.Time.Advance(sut.Options.Lease);
+        await dispose.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(sut.Logger.Collector.GetSnapshot().Any(r => r.Id.Id == 114), Is.True, "the failed sign-off is logged");
+    }
+
+    [Test]
     public async Task StatusChanged_AnySession_RaisedOnTheManager()
     {
         await using var sut = CreateSut();
@@ -129,6 +146,27 @@ public class PresenceSessionManagerTests
             ("a@contoso.com", PresenceSessionStatus.NotStarted, PresenceSessionStatus.Active),
             ("b@contoso.com", PresenceSessionStatus.NotStarted, PresenceSessionStatus.Active),
         }));
+    }
+
+    [Test]
+    public async Task SetAsync_OddOptions_FallsBackToSafeValuesInsteadOfCrashingOrSpinning()
+    {
+        await using var sut = new Sut(new PresenceKeepAliveOptions
+        {
+            SignOffOnDispose = false,
+            RefreshInterval = TimeSpan.Zero,
+            RefreshJitter = TimeSpan.FromSeconds(-5),
+            SessionTimeout = TimeSpan.FromMinutes(-1),
+            RateLimitPerWindow = 0,
+            RateLimitWindow = TimeSpan.Zero,
+        });
+        var session = sut.Manager.GetOrCreate("alice@contoso.com");
+
+        await session.SetAsync(PresenceState.Available);
+        sut.Time.Run(TimeSpan.FromMinutes(10));
+
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
+        Assert.That(sut.Protocol.Calls, Has.Count.EqualTo(3), "set at 0, refreshes at 4 and 8 minutes (the defaults)");
     }
 
     private static Sut CreateSut(bool signOffOnDispose = false) =>

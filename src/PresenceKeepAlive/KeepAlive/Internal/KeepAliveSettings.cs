@@ -18,6 +18,7 @@ internal sealed class KeepAliveSettings
         RetryMaxDelay = TimeSpan.FromTicks(Math.Clamp(SessionTimeout.Ticks / 10, TimeSpan.TicksPerSecond, 30 * TimeSpan.TicksPerSecond));
         RetryBaseDelay = TimeSpan.FromTicks(Math.Min(2 * TimeSpan.TicksPerSecond, RetryMaxDelay.Ticks));
         SignOffOnDispose = options.SignOffOnDispose;
+        Lease = options.Lease > TimeSpan.Zero ? options.Lease : TimeSpan.FromMinutes(5);
         RateLimitPerWindow = options.RateLimitPerWindow;
         RateLimitWindow = options.RateLimitWindow;
     }
@@ -38,6 +39,12 @@ internal sealed class KeepAliveSettings
     public TimeSpan RetryMaxDelay { get; }
 
     public bool SignOffOnDispose { get; }
+
+    /// <summary>
+    /// Gets the lease (<c>expirationDuration</c>). Signing off on dispose gives up after this long: by then the
+    /// service has ended every session that was not refreshed, so waiting longer would only delay shutdown.
+    /// </summary>
+    public TimeSpan Lease { get; }
 
     public int RateLimitPerWindow { get; }
 

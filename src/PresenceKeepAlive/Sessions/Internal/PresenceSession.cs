@@ -227,7 +227,9 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         {
             try
             {
-                await ClearAsync(CancellationToken.None).ConfigureAwait(false);
+                // Bounded by the lease: after it the service has ended the session anyway.
+                using var giveUp = new CancellationTokenSource(Settings.Lease, _manager.TimeProvider);
+                await ClearAsync(giveUp.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
             {

@@ -90,6 +90,8 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager
 
     internal long NowTicks => _timeProvider.GetUtcNow().UtcTicks;
 
+    internal TimeProvider TimeProvider => _timeProvider;
+
     /// <summary>Builds a manager without dependency injection: for tests, benchmarks and samples.</summary>
     internal static PresenceSessionManager Create(
         IPresenceProtocol protocol,
@@ -171,8 +173,9 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager
 
         if (Settings.SignOffOnDispose)
         {
-            // Best effort: failures are logged per session; leases end the rest on the service.
-            var result = await SignOffAllAsync(CancellationToken.None).ConfigureAwait(false);
+            // Best effort, bounded by the lease: failures are logged per session; leases end the rest on the service.
+            using var giveUp = new CancellationTokenSource(Settings.Lease, _timeProvider);
+            var result = await SignOffAllAsync(giveUp.Token).ConfigureAwait(false);
             foreach (var (userId, error) in result.Failed)
             {
                 Log.SignOffOnDisposeFailed(Logger, userId, error);

@@ -1,0 +1,122 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Protocol.Internal;
+using PresenceKeepAlive.Sessions.Internal;
+
+namespace PresenceKeepAlive.Benchmarks.Scale;
+
+/// <summary>
+/// Memory per idle session with the real clock (<see cref="TimeProvider.System"/>): the simulated clock's timers are
+/// smaller than the runtime's, so this measures what a process really holds, for the engine and for one
+/// <c>Task.Delay</c> loop per user. The budget is lifted so that every session is set at once.
+/// </summary>
+internal static class RealTimerMemory
+{
+    public static int Run(string[] args)
+    {
+        var n = 100_000;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--sessions")
+            {
+                n = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            }
+        }
+
+        var users = new string[n];
+        for (var i = 0; i < n; i++)
+        {
+            users[i] = "user" + i.ToString(CultureInfo.InvariantCulture) + "@contoso.com";
+        }
+
+        var protocol = new NoOpProtocol();
+
+        // Warm-up.
+        Engine(protocol, users[..100]);
+        Loops(protocol, users[..100]);
+
+        var engine = Engine(protocol, users);
+        var loops = Loops(protocol, users);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {n:N0} | engine (TimeProvider.System) | {engine:N0} B/session | 1 timer |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {n:N0} | per-user loop (TimeProvider.System) | {loops:N0} B/session | {n:N0} timers |"));
+        GC.KeepAlive(users);
+        return 0;
+    }
+
+    private static double Engine(IPresenceProtocol protocol, string[] users)
+    {
+        Collect();
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        var manager = PresenceSessionManager.Create(
+            protocol,
+            new PresenceKeepAliveOptions { RateLimitPerWindow = int.MaxValue / 4, RateLimitWindow = TimeSpan.FromSeconds(1), SignOffOnDispose = false },
+            TimeProvider.System,
+            NullLogger.Instance,
+            new PresenceKeepAliveMetrics(null));
+        foreach (var user in users)
+        {
+            manager.GetOrCreate(user).SetAsync(PresenceState.BusyInACall).GetAwaiter().GetResult();
+        }
+
+        Collect();
+        var bytes = (GC.GetTotalMemory(forceFullCollection: true) - baseline) / (double)users.Length;
+        if (manager.Sessions.Any(s => s.Status != PresenceSessionStatus.Active))
+        {
+            throw new InvalidOperationException("Not every session is active.");
+        }
+
+        manager.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return bytes;
+    }
+
+    private static double Loops(IPresenceProtocol protocol, string[] users)
+    {
+        Collect();
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        using var cts = new CancellationTokenSource();
+        var tasks = new Task[users.Length];
+        for (var i = 0; i < users.Length; i++)
+        {
+            tasks[i] = LoopAsync(protocol, users[i], cts.Token);
+        }
+
+        Collect();
+        var bytes = (GC.GetTotalMemory(forceFullCollection: true) - baseline) / (double)users.Length;
+        cts.Cancel();
+        Task.WaitAll(tasks);
+        return bytes;
+    }
+
+    private static async Task LoopAsync(IPresenceProtocol protocol, string user, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await protocol.SetPresenceAsync(user, PresenceState.BusyInACall, ct);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMinutes(4), TimeProvider.System, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    private sealed class NoOpProtocol : IPresenceProtocol
+    {
+        public PresenceProtocol Protocol => PresenceProtocol.SetPresence;
+
+        public Task SetPresenceAsync(string userId, PresenceState state, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task ClearPresenceAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
