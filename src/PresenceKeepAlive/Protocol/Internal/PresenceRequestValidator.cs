@@ -49,16 +49,18 @@ internal static class PresenceRequestValidator
 
         if (userId.Contains("..", StringComparison.Ordinal) || userId[0] == '.' || userId[^1] == '.')
         {
-            return $"The user id '{userId}' contains '..' or starts or ends with '.', which is not allowed in a user principal name.";
+            return $"The user id '{userId}' contains '..' or starts or ends with '.', which is not allowed: use the user's object id (a GUID) or a user principal name (name@domain) without '..'.";
         }
 
         return null;
     }
 
     /// <summary>Throws when <paramref name="userId"/> is not a GUID or user principal name.</summary>
+    /// <exception cref="ArgumentNullException">The id is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The id is not valid.</exception>
     public static void ValidateUserId(string? userId, string paramName = "userId")
     {
+        ArgumentNullException.ThrowIfNull(userId, paramName);
         var problem = DescribeInvalidUserId(userId);
         if (problem is not null)
         {

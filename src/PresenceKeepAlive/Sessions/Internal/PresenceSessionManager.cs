@@ -112,7 +112,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager
 
     public IPresenceSession GetOrCreate(string userId)
     {
-        UserIdValidator.Validate(userId, nameof(userId));
+        PresenceRequestValidator.ValidateUserId(userId, nameof(userId));
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return _sessions.GetOrAdd(userId, static (id, manager) => new PresenceSession(id, manager), this);
     }
