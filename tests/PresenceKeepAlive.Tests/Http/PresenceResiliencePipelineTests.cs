@@ -19,12 +19,7 @@ public class PresenceResiliencePipelineTests
 
         var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
         await host.NextRequestAsync();
-        await host.Time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(7), GraphTestHost.Generous);
-
-        host.Time.Advance(TimeSpan.FromSeconds(6.9));
-        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, "Retried before Retry-After elapsed.");
-        host.Time.Advance(TimeSpan.FromSeconds(0.1));
-        await host.NextRequestAsync();
+        await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(7));
         await send;
 
         Assert.That(host.Requests.Count, Is.EqualTo(2));
@@ -46,12 +41,7 @@ public class PresenceResiliencePipelineTests
 
         var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
         await host.NextRequestAsync();
-        await host.Time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(9), GraphTestHost.Generous);
-
-        host.Time.Advance(TimeSpan.FromSeconds(8.9));
-        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, "Retried before the Retry-After date.");
-        host.Time.Advance(TimeSpan.FromSeconds(0.1));
-        await host.NextRequestAsync();
+        await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(9));
         await send;
 
         Assert.That(host.Requests.Count, Is.EqualTo(2));
@@ -295,11 +285,7 @@ public class PresenceResiliencePipelineTests
 
         var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
         await host.NextRequestAsync();
-        await host.Time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(4), GraphTestHost.Generous);
-        host.Time.Advance(TimeSpan.FromSeconds(3.9));
-        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, "Retried before Retry-After elapsed.");
-        host.Time.Advance(TimeSpan.FromSeconds(0.1));
-        await host.NextRequestAsync();
+        await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(4));
         await send;
 
         Assert.That(host.Requests.Count, Is.EqualTo(2));
@@ -371,5 +357,15 @@ public class PresenceResiliencePipelineTests
         var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
         response.Headers.RetryAfter = new RetryConditionHeaderValue(retryAfter);
         return response;
+    }
+
+    /// <summary>Waits for the retry delay to be scheduled, then proves no attempt comes 0.1 s early and one comes right on time.</summary>
+    private static async Task AssertNextAttemptExactlyAfterAsync(GraphTestHost host, TimeSpan wait)
+    {
+        await host.Time.WaitForTimerAsync(d => d == wait, GraphTestHost.Generous);
+        host.Time.Advance(wait - TimeSpan.FromSeconds(0.1));
+        Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, $"Retried before the {wait} Retry-After elapsed.");
+        host.Time.Advance(TimeSpan.FromSeconds(0.1));
+        await host.NextRequestAsync();
     }
 }
