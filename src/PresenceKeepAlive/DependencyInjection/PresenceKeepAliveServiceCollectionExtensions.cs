@@ -29,7 +29,7 @@ public static class PresenceKeepAliveServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddPresenceSession(options => options.Bind(configuration));
+        return AddPresenceSessionCore(services, options => options.Bind(configuration));
     }
 
     /// <summary>
@@ -44,22 +44,26 @@ public static class PresenceKeepAliveServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        return services.AddPresenceSession(options => options.Configure(configure));
+        return AddPresenceSessionCore(services, options => options.Configure(configure));
     }
 
     /// <summary>
     /// Registers the presence session manager (<see cref="IPresenceSessionManager"/>), its HTTP pipeline, and a hosted
-    /// service that sets the configured <see cref="PresenceKeepAliveOptions.Sessions"/> on start and signs them off on stop.
-    /// Calling it again only adds the further configuration.
+    /// service that sets the configured <see cref="PresenceKeepAliveOptions.Sessions"/> on start and signs them off on stop,
+    /// with options set elsewhere (for example <c>services.Configure&lt;PresenceKeepAliveOptions&gt;(...)</c>).
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Configures the options builder (bind, configure, validate); may be <see langword="null"/>.</param>
     /// <returns>A builder to configure the registration further.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
-    public static PresenceKeepAliveBuilder AddPresenceSession(this IServiceCollection services, Action<OptionsBuilder<PresenceKeepAliveOptions>>? configure = null)
+    public static PresenceKeepAliveBuilder AddPresenceSession(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        return AddPresenceSessionCore(services, configure: null);
+    }
 
+    // Every overload lands here. Calling it again only adds the further configuration.
+    private static PresenceKeepAliveBuilder AddPresenceSessionCore(IServiceCollection services, Action<OptionsBuilder<PresenceKeepAliveOptions>>? configure)
+    {
         var options = services.AddOptions<PresenceKeepAliveOptions>();
         configure?.Invoke(options);
 
