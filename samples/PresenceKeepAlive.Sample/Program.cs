@@ -11,7 +11,12 @@ using PresenceKeepAlive;
 using PresenceKeepAlive.Emulator;
 using PresenceKeepAlive.Sample;
 
-var builder = Host.CreateApplicationBuilder(args);
+// The content root is the build output, so appsettings.json is found wherever `dotnet run` is started from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args,
+    ContentRootPath = AppContext.BaseDirectory,
+});
 var section = builder.Configuration.GetSection(PresenceKeepAliveOptions.SectionName);
 var demo = string.IsNullOrEmpty(section["ClientId"]) && string.IsNullOrEmpty(section["BaseUrl"]);
 
@@ -26,14 +31,15 @@ if (demo)
     Console.WriteLine($"No PresenceKeepAlive configuration: running the demo on the embedded emulator at {emulator.GraphV1Url}");
     Console.WriteLine($"Time scale: one emulated minute lasts {60 / Demo.TimeScale:0.##} s, so Graph's 5-minute timeout lasts 5 s.");
 }
-else
-{
-    builder.Services.AddHostedService<LiveView>();
-}
 
 // This is all a worker needs: bind the section, and the hosted service sets the configured sessions on start,
 // keeps them alive, and signs them off on stop.
 builder.Services.AddPresenceSession(section);
+
+if (!demo)
+{
+    builder.Services.AddHostedService<LiveView>();
+}
 
 var host = builder.Build();
 var report = host.Services.GetService<DemoReport>();
