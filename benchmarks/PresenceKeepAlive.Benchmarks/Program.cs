@@ -8,6 +8,8 @@ switch (args.FirstOrDefault())
 {
     case "scale":
         return ScaleHarness.Run(args[1..]);
+    case "scale-sdk":
+        return ScaleHarness.RunSdk(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
     case "micro":
@@ -21,6 +23,9 @@ switch (args.FirstOrDefault())
             PresenceKeepAlive benchmarks
               scale [--sessions 1000,10000,100000] [--hours 2] [--only engine,per-user-loop,serial-loop] [--out file.md]
                     the scale harness on a simulated clock against an in-memory Graph
+              scale-sdk [--sessions 1000,10000] [--hours 2] [--out file.md]
+                    the engine over the fake protocol next to the engine over the real Graph SDK pipeline
+                    (GraphPresenceProtocol, Polly, Graph handlers) with the fake Graph as its HTTP handler, simulated clock
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PresenceKeepAlive.Benchmarks.Sdk;
 using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Protocol.Internal;
 using PresenceKeepAlive.Sessions.Internal;
 
 namespace PresenceKeepAlive.Benchmarks.Scale;
@@ -16,7 +19,16 @@ internal static class ScaleHarness
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
 
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(args, ["engine", "per-user-loop", "serial-loop"]);
+
+    /// <summary>
+    /// The <c>scale-sdk</c> mode: the engine over the fake protocol next to the engine over the real
+    /// <c>GraphPresenceProtocol</c> (DI graph, Polly, Graph handlers, Kiota) whose primary handler is <see cref="SimGraph"/>
+    /// behind HTTP, both on the simulated clock.
+    /// </summary>
+    public static int RunSdk(string[] args) => Run(args, ["engine", "engine-sdk"]);
+
+    private static int Run(string[] args, string[] approaches)
     {
         int[] sizes = [1_000, 10_000, 100_000];
         var hours = 2.0;
@@ -51,14 +63,14 @@ internal static class ScaleHarness
         Console.Write(report.ToString());
 
         // Warm-up, so that JIT compilation is not charged to the first measured run.
-        foreach (var approach in new[] { "engine", "per-user-loop", "serial-loop" })
+        foreach (var approach in approaches)
         {
             _ = RunOne(approach, 200, 0.5, options);
         }
 
         foreach (var n in sizes)
         {
-            foreach (var approach in new[] { "engine", "per-user-loop", "serial-loop" })
+            foreach (var approach in approaches)
             {
                 if (only is not null && !only.Split(',').Contains(approach))
                 {
@@ -107,8 +119,30 @@ internal static class ScaleHarness
         var wall = Stopwatch.StartNew();
 
         object keepAlive;
+        ServiceProvider? sdk = null;
+        SimGraphHandler? sdkHandler = null;
         switch (approach)
         {
+            case "engine-sdk":
+                // The real protocol from the library's DI graph, on the same simulated clock (Polly's delays and
+                // timeouts use the TimeProvider registered there); same options and seed as "engine".
+                sdkHandler = new SimGraphHandler(graph);
+                var primary = sdkHandler;
+                sdk = SdkServices.Build(() => primary, time);
+                var sdkManager = PresenceSessionManager.Create(
+                    sdk.GetRequiredService<IPresenceProtocol>(),
+                    new PresenceKeepAliveOptions { SignOffOnDispose = false },
+                    time,
+                    logger,
+                    new PresenceKeepAliveMetrics(null),
+                    new Random(1));
+                for (var i = 0; i < n; i++)
+                {
+                    _ = sdkManager.GetOrCreate(users[i]).SetAsync(State(i));
+                }
+
+                keepAlive = sdkManager;
+                break;
             case "engine":
                 var manager = PresenceSessionManager.Create(
                     graph,
@@ -151,7 +185,8 @@ internal static class ScaleHarness
         GC.KeepAlive(users);
 
         var (open, usersLapsed) = graph.Finish();
-        var handler = TimeSpan.FromTicks((long)(graph.HandlerTicks * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency)));
+        var handlerTicks = graph.HandlerTicks + (sdkHandler?.HandlerTicks ?? 0);
+        var handler = TimeSpan.FromTicks((long)(handlerTicks * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency)));
         var requests = Math.Max(1, graph.Requests);
         var result = new Result(
             approach,
@@ -165,7 +200,7 @@ internal static class ScaleHarness
             (cpu - handler).TotalMicroseconds / requests,
             allocated / (double)requests,
             retained / (double)n,
-            approach == "engine" ? (logger.OverCapacityWarnings > 0 ? "yes" : "no") : "n/a",
+            approach.StartsWith("engine", StringComparison.Ordinal) ? (logger.OverCapacityWarnings > 0 ? "yes" : "no") : "n/a",
             wall.Elapsed.TotalSeconds);
 
         cts.Cancel();
@@ -173,6 +208,8 @@ internal static class ScaleHarness
         {
             m.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+
+        sdk?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
         return result;
     }
