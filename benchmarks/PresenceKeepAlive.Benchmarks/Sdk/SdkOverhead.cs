@@ -56,7 +56,7 @@ internal static class SdkOverhead
             ("engine + SDK: IPresenceSession.SetAsync from the same container", () => sdkSession.SetAsync(State())),
         };
 
-        var results = new List<(string Name, double CpuMicros, double WallMicros, double Bytes)>[cases.Length];
+        var results = new List<(string Name, double CpuMicros, double WallMicros, double Bytes, double Pending)>[cases.Length];
         for (var c = 0; c < cases.Length; c++)
         {
             results[c] = [];
@@ -68,24 +68,25 @@ internal static class SdkOverhead
         {
             for (var c = 0; c < cases.Length; c++)
             {
-                var (cpu, wall, bytes) = await MeasureAsync(cases[c].Call, calls);
-                results[c].Add((cases[c].Name, cpu, wall, bytes));
+                var (cpu, wall, bytes, pending) = await MeasureAsync(cases[c].Call, calls);
+                results[c].Add((cases[c].Name, cpu, wall, bytes, pending));
             }
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead: {calls:N0} sequential awaited calls per round, {rounds} rounds, median of the rounds (min-max CPU in brackets)."));
         Console.WriteLine();
-        Console.WriteLine("| operation | CPU µs/call (median, [min-max]) | wall µs/call (median) | allocated B/call (median) |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine("| operation | CPU µs/call (median, [min-max]) | wall µs/call (median) | allocated B/call (median) | calls not complete on return |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
         var medians = new double[cases.Length];
         for (var c = 0; c < cases.Length; c++)
         {
             var cpu = results[c].Select(x => x.CpuMicros).Order().ToArray();
             var wall = results[c].Select(x => x.WallMicros).Order().ToArray();
             var bytes = results[c].Select(x => x.Bytes).Order().ToArray();
+            var pending = results[c].Select(x => x.Pending).Average();
             medians[c] = cpu[cpu.Length / 2];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {cases[c].Name} | {medians[c]:F2} [{cpu[0]:F2}-{cpu[^1]:F2}] | {wall[wall.Length / 2]:F2} | {bytes[bytes.Length / 2]:N0} |"));
+                $"| {cases[c].Name} | {medians[c]:F2} [{cpu[0]:F2}-{cpu[^1]:F2}] | {wall[wall.Length / 2]:F2} | {bytes[bytes.Length / 2]:N0} | {pending:P1} |"));
         }
 
         var added = medians[2] - medians[1];
@@ -95,7 +96,7 @@ internal static class SdkOverhead
         return 0;
     }
 
-    private static async Task<(double CpuMicros, double WallMicros, double Bytes)> MeasureAsync(Func<Task> call, int calls)
+    private static async Task<(double CpuMicros, double WallMicros, double Bytes, double Pending)> MeasureAsync(Func<Task> call, int calls)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -105,16 +106,23 @@ internal static class SdkOverhead
         var cpu0 = process.TotalProcessorTime;
         var alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         var wall = Stopwatch.StartNew();
+        var pending = 0;
         for (var i = 0; i < calls; i++)
         {
-            await call().ConfigureAwait(false);
+            var task = call();
+            if (!task.IsCompleted)
+            {
+                pending++;
+            }
+
+            await task.ConfigureAwait(false);
         }
 
         wall.Stop();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpu0;
-        return (cpu.TotalMicroseconds / calls, wall.Elapsed.TotalMicroseconds / calls, allocated / (double)calls);
+        return (cpu.TotalMicroseconds / calls, wall.Elapsed.TotalMicroseconds / calls, allocated / (double)calls, pending / (double)calls);
     }
 
     private sealed class NoOpProtocol : IPresenceProtocol
