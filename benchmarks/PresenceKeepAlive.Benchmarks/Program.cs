@@ -32,7 +32,7 @@ switch (args.FirstOrDefault())
               scale-sdk [--sessions 1000,10000] [--hours 2] [--out file.md]
                     the engine over the fake protocol next to the engine over the real Graph SDK pipeline
                     (GraphPresenceProtocol, Polly, Graph handlers) with the fake Graph as its HTTP handler, simulated clock
-              overhead [--calls 20000] [--rounds 7]
+              overhead [--calls 20000] [--rounds 11]
                     process CPU per call: engine over a no-op protocol, the Graph SDK send alone, the engine over the SDK
               e2e [--sessions 1000] [--seconds 40] [--time-scale 60]
                     end to end over loopback HTTP against the in-process emulator, timings scaled (bounded: 5,000 sessions, 120 s)
