@@ -29,7 +29,7 @@ switch (args.FirstOrDefault())
             PresenceKeepAlive benchmarks
               scale [--sessions 1000,10000,100000] [--hours 2] [--only engine,per-user-loop,serial-loop] [--out file.md]
                     the scale harness on a simulated clock against an in-memory Graph
-              scale-sdk [--sessions 1000,10000] [--hours 2] [--out file.md]
+              scale-sdk [--sessions 1000,10000] [--hours 2] [--engine-budget 1500] [--out file.md]
                     the engine over the fake protocol next to the engine over the real Graph SDK pipeline
                     (GraphPresenceProtocol, Polly, Graph handlers) with the fake Graph as its HTTP handler, simulated clock
               overhead [--calls 20000] [--rounds 11]

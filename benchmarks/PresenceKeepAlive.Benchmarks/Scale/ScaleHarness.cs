@@ -39,6 +39,7 @@ internal static class ScaleHarness
         var hours = 2.0;
         string? output = null;
         var only = (string?)null;
+        int? engineBudget = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -55,6 +56,10 @@ internal static class ScaleHarness
                 case "--only":
                     only = args[++i];
                     break;
+                case "--engine-budget":
+                    // The engine's RateLimitPerWindow, to drive it above the fake Graph's limit (which stays at the default).
+                    engineBudget = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
             }
         }
 
@@ -70,7 +75,7 @@ internal static class ScaleHarness
         // Warm-up, so that JIT compilation is not charged to the first measured run.
         foreach (var approach in approaches)
         {
-            _ = RunOne(approach, warmUpSessions, warmUpHours, options);
+            _ = RunOne(approach, warmUpSessions, warmUpHours, options, engineBudget);
         }
 
         foreach (var n in sizes)
@@ -82,7 +87,7 @@ internal static class ScaleHarness
                     continue;
                 }
 
-                var r = RunOne(approach, n, hours, options);
+                var r = RunOne(approach, n, hours, options, engineBudget);
                 var line = string.Create(CultureInfo.InvariantCulture,
                     $"| {n:N0} | {r.Approach} | {r.RequestsPerSessionHour:F2} | {r.Accepted:N0} | {r.Throttled:N0} | {r.LapseEvents:N0} | {r.UsersLapsed:N0} | {r.UsersLiveAtEnd:N0} | {r.WakeupsPerHour:N0} | {r.CpuMicrosPerRequest:F2} | {r.AllocPerRequest:N0} | {r.BytesPerSession:N0} | {r.OverCapacity} | {r.WallSeconds:F1} |");
                 Console.WriteLine(line);
@@ -101,7 +106,7 @@ internal static class ScaleHarness
     private static string RuntimeInformationText() =>
         System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " on " + System.Runtime.InteropServices.RuntimeInformation.OSDescription;
 
-    private static Result RunOne(string approach, int n, double hours, PresenceKeepAliveOptions options)
+    private static Result RunOne(string approach, int n, double hours, PresenceKeepAliveOptions options, int? engineBudget)
     {
         var users = new string[n];
         for (var i = 0; i < n; i++)
@@ -136,7 +141,7 @@ internal static class ScaleHarness
                 sdk = SdkServices.Build(() => primary, time);
                 var sdkManager = PresenceSessionManager.Create(
                     sdk.GetRequiredService<IPresenceProtocol>(),
-                    new PresenceKeepAliveOptions { SignOffOnDispose = false },
+                    new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = engineBudget ?? options.RateLimitPerWindow },
                     time,
                     logger,
                     new PresenceKeepAliveMetrics(null),
@@ -151,7 +156,7 @@ internal static class ScaleHarness
             case "engine":
                 var manager = PresenceSessionManager.Create(
                     graph,
-                    new PresenceKeepAliveOptions { SignOffOnDispose = false },
+                    new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = engineBudget ?? options.RateLimitPerWindow },
                     time,
                     logger,
                     new PresenceKeepAliveMetrics(null),
