@@ -98,7 +98,6 @@ internal static class EmulatorEndToEnd
         var cpu0 = process.TotalProcessorTime;
         var alloc0 = GC.GetTotalAllocatedBytes(precise: false);
         var requests0 = emulator.Counters.TotalRequests;
-        var throttled0 = emulator.Counters.ThrottledRequests;
         var gc0 = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
         var steady = Stopwatch.StartNew();
 
@@ -113,7 +112,6 @@ internal static class EmulatorEndToEnd
         var cpu = process.TotalProcessorTime - cpu0;
         var allocated = GC.GetTotalAllocatedBytes(precise: false) - alloc0;
         var requests = emulator.Counters.TotalRequests - requests0;
-        var throttled = emulator.Counters.ThrottledRequests - throttled0;
         var gcs = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gc0;
 
         // Lapses as the emulator saw them: changes of a kept-alive user's presence to Available/AvailableInactive.
@@ -136,8 +134,7 @@ internal static class EmulatorEndToEnd
         Console.WriteLine("| sessions | wall s (start-up s) | requests (all) | requests/s (steady) | 429s (all) | lapse entries in emulator history | users ever AvailableInactive | Available/Available at end | engine Lapsed / Failed events | process CPU µs/request (steady; client + emulator) | process CPU % of 2 cores | alloc B/request (steady; client + emulator) | GCs (steady) |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {n:N0} | {wall.Elapsed.TotalSeconds:F1} ({startup.TotalSeconds:F2}) | {total:N0} | {requests / steady.Elapsed.TotalSeconds:N0} | {emulator.Counters.ThrottledRequests:N0} | {lapseEntries:N0} | {usersLapsed.Count:N0} | {available:N0} | {engineLapses:N0} / {engineFailures:N0} | {cpu.TotalMicroseconds / perRequest:N0} | {100 * cpu / steady.Elapsed / Environment.ProcessorCount:F0} | {allocated / perRequest:N0} | {gcs:N0} |"));
-        _ = throttled;
+            $"| {n:N0} | {wall.Elapsed.TotalSeconds:F1} ({startup.TotalSeconds:F2}) | {total:N0} | {requests / steady.Elapsed.TotalSeconds:N1} | {emulator.Counters.ThrottledRequests:N0} | {lapseEntries:N0} | {usersLapsed.Count:N0} | {available:N0} | {engineLapses:N0} / {engineFailures:N0} | {cpu.TotalMicroseconds / perRequest:N0} | {100 * cpu / steady.Elapsed / Environment.ProcessorCount:F0} | {allocated / perRequest:N0} | {gcs:N0} |"));
         return 0;
     }
 }
