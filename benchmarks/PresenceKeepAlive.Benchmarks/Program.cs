@@ -2,12 +2,20 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using PresenceKeepAlive.Benchmarks.EndToEnd;
 using PresenceKeepAlive.Benchmarks.Scale;
+using PresenceKeepAlive.Benchmarks.Sdk;
 
 switch (args.FirstOrDefault())
 {
     case "scale":
         return ScaleHarness.Run(args[1..]);
+    case "scale-sdk":
+        return ScaleHarness.RunSdk(args[1..]);
+    case "overhead":
+        return await SdkOverhead.RunAsync(args[1..]);
+    case "e2e":
+        return await EmulatorEndToEnd.RunAsync(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
     case "micro":
@@ -21,6 +29,13 @@ switch (args.FirstOrDefault())
             PresenceKeepAlive benchmarks
               scale [--sessions 1000,10000,100000] [--hours 2] [--only engine,per-user-loop,serial-loop] [--out file.md]
                     the scale harness on a simulated clock against an in-memory Graph
+              scale-sdk [--sessions 1000,10000] [--hours 2] [--engine-budget 1500] [--out file.md]
+                    the engine over the fake protocol next to the engine over the real Graph SDK pipeline
+                    (GraphPresenceProtocol, Polly, Graph handlers) with the fake Graph as its HTTP handler, simulated clock
+              overhead [--calls 20000] [--rounds 11]
+                    process CPU per call: engine over a no-op protocol, the Graph SDK send alone, the engine over the SDK
+              e2e [--sessions 1000] [--seconds 40] [--time-scale 60]
+                    end to end over loopback HTTP against the in-process emulator, timings scaled (bounded: 5,000 sessions, 120 s)
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]

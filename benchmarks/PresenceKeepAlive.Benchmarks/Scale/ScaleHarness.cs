@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PresenceKeepAlive.Benchmarks.Sdk;
 using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Protocol.Internal;
 using PresenceKeepAlive.Sessions.Internal;
 
 namespace PresenceKeepAlive.Benchmarks.Scale;
@@ -16,12 +19,27 @@ internal static class ScaleHarness
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
 
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(args, ["engine", "per-user-loop", "serial-loop"], warmUpSessions: 200, warmUpHours: 0.5);
+
+    /// <summary>
+    /// The <c>scale-sdk</c> mode: the engine over the fake protocol next to the engine over the real
+    /// <c>GraphPresenceProtocol</c> (DI graph, Polly, Graph handlers, Kiota) whose primary handler is <see cref="SimGraph"/>
+    /// behind HTTP, both on the simulated clock.
+    /// </summary>
+    /// <remarks>
+    /// The SDK path is long: a short warm-up leaves much of it in tier-0 code, and its tier-1 compilation (on a
+    /// background thread, but in the process CPU time) would be charged to the first measured run. Hence a longer
+    /// warm-up: about 128,000 requests (measured: the SDK path settles only after some 60,000 calls).
+    /// </remarks>
+    public static int RunSdk(string[] args) => Run(args, ["engine", "engine-sdk"], warmUpSessions: 4_000, warmUpHours: 2);
+
+    private static int Run(string[] args, string[] approaches, int warmUpSessions, double warmUpHours)
     {
         int[] sizes = [1_000, 10_000, 100_000];
         var hours = 2.0;
         string? output = null;
         var only = (string?)null;
+        int? engineBudget = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -38,6 +56,10 @@ internal static class ScaleHarness
                 case "--only":
                     only = args[++i];
                     break;
+                case "--engine-budget":
+                    // The engine's RateLimitPerWindow, to drive it above the fake Graph's limit (which stays at the default).
+                    engineBudget = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
             }
         }
 
@@ -51,21 +73,21 @@ internal static class ScaleHarness
         Console.Write(report.ToString());
 
         // Warm-up, so that JIT compilation is not charged to the first measured run.
-        foreach (var approach in new[] { "engine", "per-user-loop", "serial-loop" })
+        foreach (var approach in approaches)
         {
-            _ = RunOne(approach, 200, 0.5, options);
+            _ = RunOne(approach, warmUpSessions, warmUpHours, options, engineBudget);
         }
 
         foreach (var n in sizes)
         {
-            foreach (var approach in new[] { "engine", "per-user-loop", "serial-loop" })
+            foreach (var approach in approaches)
             {
                 if (only is not null && !only.Split(',').Contains(approach))
                 {
                     continue;
                 }
 
-                var r = RunOne(approach, n, hours, options);
+                var r = RunOne(approach, n, hours, options, engineBudget);
                 var line = string.Create(CultureInfo.InvariantCulture,
                     $"| {n:N0} | {r.Approach} | {r.RequestsPerSessionHour:F2} | {r.Accepted:N0} | {r.Throttled:N0} | {r.LapseEvents:N0} | {r.UsersLapsed:N0} | {r.UsersLiveAtEnd:N0} | {r.WakeupsPerHour:N0} | {r.CpuMicrosPerRequest:F2} | {r.AllocPerRequest:N0} | {r.BytesPerSession:N0} | {r.OverCapacity} | {r.WallSeconds:F1} |");
                 Console.WriteLine(line);
@@ -84,7 +106,7 @@ internal static class ScaleHarness
     private static string RuntimeInformationText() =>
         System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " on " + System.Runtime.InteropServices.RuntimeInformation.OSDescription;
 
-    private static Result RunOne(string approach, int n, double hours, PresenceKeepAliveOptions options)
+    private static Result RunOne(string approach, int n, double hours, PresenceKeepAliveOptions options, int? engineBudget)
     {
         var users = new string[n];
         for (var i = 0; i < n; i++)
@@ -107,12 +129,34 @@ internal static class ScaleHarness
         var wall = Stopwatch.StartNew();
 
         object keepAlive;
+        ServiceProvider? sdk = null;
+        SimGraphHandler? sdkHandler = null;
         switch (approach)
         {
+            case "engine-sdk":
+                // The real protocol from the library's DI graph, on the same simulated clock (Polly's delays and
+                // timeouts use the TimeProvider registered there); same options and seed as "engine".
+                sdkHandler = new SimGraphHandler(graph);
+                var primary = sdkHandler;
+                sdk = SdkServices.Build(() => primary, time);
+                var sdkManager = PresenceSessionManager.Create(
+                    sdk.GetRequiredService<IPresenceProtocol>(),
+                    new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = engineBudget ?? options.RateLimitPerWindow },
+                    time,
+                    logger,
+                    new PresenceKeepAliveMetrics(null),
+                    new Random(1));
+                for (var i = 0; i < n; i++)
+                {
+                    _ = sdkManager.GetOrCreate(users[i]).SetAsync(State(i));
+                }
+
+                keepAlive = sdkManager;
+                break;
             case "engine":
                 var manager = PresenceSessionManager.Create(
                     graph,
-                    new PresenceKeepAliveOptions { SignOffOnDispose = false },
+                    new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = engineBudget ?? options.RateLimitPerWindow },
                     time,
                     logger,
                     new PresenceKeepAliveMetrics(null),
@@ -151,7 +195,8 @@ internal static class ScaleHarness
         GC.KeepAlive(users);
 
         var (open, usersLapsed) = graph.Finish();
-        var handler = TimeSpan.FromTicks((long)(graph.HandlerTicks * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency)));
+        var handlerTicks = graph.HandlerTicks + (sdkHandler?.HandlerTicks ?? 0);
+        var handler = TimeSpan.FromTicks((long)(handlerTicks * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency)));
         var requests = Math.Max(1, graph.Requests);
         var result = new Result(
             approach,
@@ -165,7 +210,7 @@ internal static class ScaleHarness
             (cpu - handler).TotalMicroseconds / requests,
             allocated / (double)requests,
             retained / (double)n,
-            approach == "engine" ? (logger.OverCapacityWarnings > 0 ? "yes" : "no") : "n/a",
+            approach.StartsWith("engine", StringComparison.Ordinal) ? (logger.OverCapacityWarnings > 0 ? "yes" : "no") : "n/a",
             wall.Elapsed.TotalSeconds);
 
         cts.Cancel();
@@ -173,6 +218,8 @@ internal static class ScaleHarness
         {
             m.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+
+        sdk?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
         return result;
     }

@@ -12,6 +12,9 @@ namespace PresenceKeepAlive.Benchmarks.Scale;
 /// </summary>
 internal sealed class SimGraph : IPresenceProtocol
 {
+    /// <summary>The Retry-After of a throttled request.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
     private readonly TimeProvider _time;
     private readonly Dictionary<string, int> _index;
     private readonly long[] _lastAccepted;
@@ -82,50 +85,61 @@ internal sealed class SimGraph : IPresenceProtocol
     private Task Handle(string userId, bool clear)
     {
         var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return TryAccept(userId, clear)
+                ? Task.CompletedTask
+                : Task.FromException(new PresenceRequestException("Too many requests.")
+                {
+                    StatusCode = HttpStatusCode.TooManyRequests,
+                    ErrorCode = "TooManyRequests",
+                    RetryAfter = RetryAfter,
+                    UserId = userId,
+                });
+        }
+        finally
+        {
+            HandlerTicks += Stopwatch.GetTimestamp() - started;
+        }
+    }
+
+    /// <summary>
+    /// Decides one request at the current time: <see langword="true"/> when accepted, <see langword="false"/> when
+    /// throttled (more than the limit in the window). Records acceptances and lapses. Not timed: callers time themselves.
+    /// </summary>
+    public bool TryAccept(string userId, bool clear)
+    {
         lock (_window)
         {
-            try
+            Requests++;
+            var now = _time.GetUtcNow().UtcTicks;
+            while (_windowCount > 0 && _window[_windowStart] < now - _windowTicks)
             {
-                Requests++;
-                var now = _time.GetUtcNow().UtcTicks;
-                while (_windowCount > 0 && _window[_windowStart] < now - _windowTicks)
-                {
-                    _windowStart = (_windowStart + 1) % _window.Length;
-                    _windowCount--;
-                }
-
-                if (_windowCount == _window.Length)
-                {
-                    Throttled++;
-                    return Task.FromException(new PresenceRequestException("Too many requests.")
-                    {
-                        StatusCode = HttpStatusCode.TooManyRequests,
-                        ErrorCode = "TooManyRequests",
-                        RetryAfter = TimeSpan.FromSeconds(1),
-                        UserId = userId,
-                    });
-                }
-
-                _window[(_windowStart + _windowCount) % _window.Length] = now;
-                _windowCount++;
-                Accepted++;
-                if (!clear && _index.TryGetValue(userId, out var i))
-                {
-                    if (now - _lastAccepted[i] > _timeoutTicks)
-                    {
-                        LapseEvents++;
-                        _everLapsed[i] = true;
-                    }
-
-                    _lastAccepted[i] = now;
-                }
-
-                return Task.CompletedTask;
+                _windowStart = (_windowStart + 1) % _window.Length;
+                _windowCount--;
             }
-            finally
+
+            if (_windowCount == _window.Length)
             {
-                HandlerTicks += Stopwatch.GetTimestamp() - started;
+                Throttled++;
+                return false;
             }
+
+            _window[(_windowStart + _windowCount) % _window.Length] = now;
+            _windowCount++;
+            Accepted++;
+            if (!clear && _index.TryGetValue(userId, out var i))
+            {
+                if (now - _lastAccepted[i] > _timeoutTicks)
+                {
+                    LapseEvents++;
+                    _everLapsed[i] = true;
+                }
+
+                _lastAccepted[i] = now;
+            }
+
+            return true;
         }
     }
 }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Protocol.Internal;
+using PresenceKeepAlive.Sessions.Internal;
+
+namespace PresenceKeepAlive.Benchmarks.Sdk;
+
+/// <summary>
+/// The <c>overhead</c> mode: the same three operations as the micro benchmarks (engine over a no-op protocol, the SDK
+/// alone, the engine over the SDK), awaited one after another, measured in <em>process CPU time</em> per call rather
+/// than wall time, so that other load on the machine inflates the figures less. Several rounds; the median is printed.
+/// </summary>
+internal static class SdkOverhead
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var calls = 20_000;
+        var rounds = 11;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--calls":
+                    calls = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--rounds":
+                    rounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+            }
+        }
+
+        var lifted = (Action<PresenceKeepAliveOptions>)(o =>
+        {
+            o.RateLimitPerWindow = int.MaxValue / 4;
+            o.RateLimitWindow = TimeSpan.FromSeconds(1);
+        });
+        var engineOptions = new PresenceKeepAliveOptions { SignOffOnDispose = false };
+        lifted(engineOptions);
+
+        await using var engineOnly = PresenceSessionManager.Create(
+            new NoOpProtocol(), engineOptions, TimeProvider.System, NullLogger.Instance, new PresenceKeepAliveMetrics(null));
+        await using var services = SdkServices.Build(() => new OkHandler(), TimeProvider.System, lifted);
+        var protocol = services.GetRequiredService<IPresenceProtocol>();
+        var sdkSession = services.GetRequiredService<IPresenceSessionManager>().GetOrCreate("alice@contoso.com");
+        var engineSession = engineOnly.GetOrCreate("alice@contoso.com");
+
+        var next = 0;
+        PresenceState State() => (next++ & 1) == 0 ? PresenceState.Available : PresenceState.BusyInACall;
+        var cases = new (string Name, Func<Task> Call)[]
+        {
+            ("engine alone: IPresenceSession.SetAsync, no-op protocol", () => engineSession.SetAsync(State())),
+            ("SDK alone: IPresenceProtocol.SetPresenceAsync (DI graph, Polly, Graph handlers, Kiota, in-memory 200)", () => protocol.SetPresenceAsync("bob@contoso.com", State(), CancellationToken.None)),
+            ("engine + SDK: IPresenceSession.SetAsync from the same container", () => sdkSession.SetAsync(State())),
+        };
+
+        var results = new List<(string Name, double CpuMicros, double WallMicros, double Bytes, double Pending)>[cases.Length];
+        for (var c = 0; c < cases.Length; c++)
+        {
+            results[c] = [];
+            await MeasureAsync(cases[c].Call, calls / 4); // warm-up (tiered JIT)
+        }
+
+        // Interleave the cases round by round, so that load changes on the machine hit all of them alike.
+        for (var r = 0; r < rounds; r++)
+        {
+            for (var c = 0; c < cases.Length; c++)
+            {
+                var (cpu, wall, bytes, pending) = await MeasureAsync(cases[c].Call, calls);
+                results[c].Add((cases[c].Name, cpu, wall, bytes, pending));
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overhead: {calls:N0} sequential awaited calls per round, {rounds} rounds interleaved, median of the rounds (min-max CPU in brackets)."));
+        Console.WriteLine();
+        Console.WriteLine("| operation | CPU µs/call (median, [min-max]) | wall µs/call (median) | allocated B/call (median) | calls not complete on return |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        var medians = new double[cases.Length];
+        var minima = new double[cases.Length];
+        for (var c = 0; c < cases.Length; c++)
+        {
+            var cpu = results[c].Select(x => x.CpuMicros).Order().ToArray();
+            var wall = results[c].Select(x => x.WallMicros).Order().ToArray();
+            var bytes = results[c].Select(x => x.Bytes).Order().ToArray();
+            var pending = results[c].Select(x => x.Pending).Average();
+            medians[c] = cpu[cpu.Length / 2];
+            minima[c] = cpu[0];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {cases[c].Name} | {medians[c]:F2} [{cpu[0]:F2}-{cpu[^1]:F2}] | {wall[wall.Length / 2]:F2} | {bytes[bytes.Length / 2]:N0} | {pending:P1} |"));
+        }
+
+        Console.WriteLine();
+        foreach (var (label, v) in new[] { ("median", medians), ("minimum", minima) })
+        {
+            var added = v[2] - v[1];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{label}: engine over the SDK adds {added:F2} µs CPU to a {v[1]:F2} µs SDK send: {100 * added / v[1]:F1}%; the engine alone costs {v[0]:F2} µs: {100 * v[0] / v[1]:F1}% of the SDK send."));
+        }
+        return 0;
+    }
+
+    private static async Task<(double CpuMicros, double WallMicros, double Bytes, double Pending)> MeasureAsync(Func<Task> call, int calls)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu0 = process.TotalProcessorTime;
+        var alloc0 = GC.GetTotalAllocatedBytes(precise: true);
+        var wall = Stopwatch.StartNew();
+        var pending = 0;
+        for (var i = 0; i < calls; i++)
+        {
+            var task = call();
+            if (!task.IsCompleted)
+            {
+                pending++;
+            }
+
+            await task.ConfigureAwait(false);
+        }
+
+        wall.Stop();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpu0;
+        return (cpu.TotalMicroseconds / calls, wall.Elapsed.TotalMicroseconds / calls, allocated / (double)calls, pending / (double)calls);
+    }
+
+    private sealed class NoOpProtocol : IPresenceProtocol
+    {
+        public PresenceProtocol Protocol => PresenceProtocol.SetPresence;
+
+        public Task SetPresenceAsync(string userId, PresenceState state, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task ClearPresenceAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
