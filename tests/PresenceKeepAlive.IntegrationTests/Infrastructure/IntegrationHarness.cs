@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+using PresenceKeepAlive.Emulator;
+using PresenceKeepAlive.KeepAlive.Internal;
+using PresenceKeepAlive.Sessions.Internal;
+
+namespace PresenceKeepAlive.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The library in a real Generic Host, talking over loopback HTTP to an in-process <see cref="PresenceEmulator"/>.
+/// One <see cref="FakeTimeProvider"/> drives both (the host's <see cref="TimeProvider"/> singleton and the emulator's
+/// clock, time scale 1), so timeouts happen by <see cref="AdvanceAsync"/> while every request really crosses a socket.
+/// </summary>
+internal sealed class IntegrationHarness : IAsyncDisposable
+{
+    public const string ClientId = "22553876-f5ab-4529-bffb-cfe50aa89f87";
+    public const string Section = PresenceKeepAliveOptions.SectionName;
+
+    /// <summary>The longest real time any wait for the library or the emulator may take before the test fails.</summary>
+    public static readonly TimeSpan RealTimeCap = TimeSpan.FromSeconds(20);
+
+    public static readonly DateTimeOffset Start = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+
+    private static readonly TimeSpan DefaultMaxStep = TimeSpan.FromSeconds(30);
+    private bool _stopped;
+
+    private IntegrationHarness(FakeTimeProvider time, PresenceEmulator emulator, IHost host, GraphRequestLog requests)
+    {
+        Time = time;
+        Emulator = emulator;
+        Host = host;
+        Requests = requests;
+        Manager = host.Services.GetRequiredService<IPresenceSessionManager>();
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public PresenceEmulator Emulator { get; }
+
+    public IHost Host { get; }
+
+    public IPresenceSessionManager Manager { get; }
+
+    /// <summary>Gets what the library's HttpClient sent and got back.</summary>
+    public GraphRequestLog Requests { get; }
+
+    public DateTimeOffset Now => Time.GetUtcNow();
+
+    internal KeepAliveScheduler Scheduler => ((PresenceSessionManager)Manager).Scheduler;
+
+    /// <summary>
+    /// Starts the emulator and a host configured through the contract's configuration names
+    /// (<c>PresenceKeepAlive:ClientId</c>, <c>BaseUrl</c>, and whatever <paramref name="settings"/> adds, without the section prefix).
+    /// No credential is configured: the library sends its development token, as a user running the emulator would.
+    /// </summary>
+    public static async Task<IntegrationHarness> StartAsync(
+        Action<PresenceEmulatorOptions>? configureEmulator = null,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        bool startHost = true)
+    {
+        var time = new FakeTimeProvider(Start);
+        var emulatorOptions = new PresenceEmulatorOptions { TimeProvider = time, TimeScale = 1 };
+        configureEmulator?.Invoke(emulatorOptions);
+        var emulator = await PresenceEmulator.StartAsync(emulatorOptions);
+        try
+        {
+            var configuration = new Dictionary<string, string?>
+            {
+                [Section + ":ClientId"] = ClientId,
+                [Section + ":BaseUrl"] = emulator.GraphV1Url.ToString(),
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                configuration[Section + ":" + key] = value;
+            }
+
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Services.AddSingleton<TimeProvider>(time);
+            var requests = new GraphRequestLog();
+            builder.Services.AddPresenceSession(builder.Configuration.GetSection(Section))
+                .HttpClientBuilder.AddHttpMessageHandler(() => new RecordingHandler(requests));
+            var host = builder.Build();
+            var harness = new IntegrationHarness(time, emulator, host, requests);
+            if (startHost)
+            {
+                await host.StartAsync();
+            }
+
+            return harness;
+        }
+        catch
+        {
+            await emulator.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits, in real time up to <see cref="RealTimeCap"/>, until <paramref name="condition"/> holds; fails the test otherwise.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, Func<string> describe)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > RealTimeCap)
+            {
+                Assert.Fail($"Gave up after {RealTimeCap.TotalSeconds:0} s of real time waiting until {describe()}");
+            }
+
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>Awaits <paramref name="task"/> for at most <see cref="RealTimeCap"/> of real time.</summary>
+    public static async Task WithinCapAsync(Task task, string what)
+    {
+        try
+        {
+            await task.WaitAsync(RealTimeCap);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"Gave up after {RealTimeCap.TotalSeconds:0} s of real time waiting for {what}.");
+        }
+    }
+
+    /// <summary>Waits until the emulator shows <paramref name="state"/> for <paramref name="userId"/>.</summary>
+    public Task WaitForPresenceAsync(string userId, string availability, string activity) =>
+        WaitUntilAsync(
+            () => Emulator.GetPresence(userId) is { } p && p.Availability == availability && p.Activity == activity,
+            () => $"the emulator shows {availability}/{activity} for {userId} (it shows {Describe(Emulator.GetPresence(userId))})");
+
+    public static string Describe(EmulatedPresence presence) => presence.Availability + "/" + presence.Activity;
+
+    /// <summary>
+    /// Moves both clocks forward by <paramref name="duration"/>: to each session's next refresh (so refreshes go out exactly
+    /// when due), to the rate budget's next refill when something waits for it, and at most <paramref name="maxStep"/> at a
+    /// time. After each step it waits until every send the step released has crossed the socket and been answered, then
+    /// calls <paramref name="afterStep"/>.
+    /// </summary>
+    public async Task AdvanceAsync(TimeSpan duration, Action? afterStep = null, TimeSpan? maxStep = null)
+    {
+        var step = maxStep ?? DefaultMaxStep;
+        var end = Now + duration;
+        await WaitUntilQuietAsync();
+        while (Now < end)
+        {
+            var now = Now;
+            var next = Min(Min(end, now + step), NextWake(now));
+            Time.Advance(next - now);
+            await WaitUntilQuietAsync();
+            afterStep?.Invoke();
+        }
+    }
+
+    /// <summary>Waits until no send is in flight and nothing is due that the rate budget would let go.</summary>
+    public Task WaitUntilQuietAsync() => WaitUntilAsync(IsQuiet, DescribeActivity);
+
+    /// <summary>Stops the host (signing off when configured), as Ctrl+C would.</summary>
+    public async Task StopHostAsync()
+    {
+        _stopped = true;
+        await WithinCapAsync(Host.StopAsync(), "the host to stop");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Whatever a test left behind, teardown must not hang on a fault or on a retry delay of the fake clock.
+        Emulator.ClearFaults();
+        try
+        {
+            if (!_stopped)
+            {
+                _stopped = true;
+                await DriveUntilCompletedAsync(Host.StopAsync(), "the host to stop");
+            }
+
+            await DriveUntilCompletedAsync(((IAsyncDisposable)Host).DisposeAsync().AsTask(), "the host to be disposed");
+        }
+        finally
+        {
+            await Emulator.DisposeAsync();
+        }
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private bool IsQuiet()
+    {
+        var scheduler = Scheduler;
+        if (scheduler.InFlight > 0)
+        {
+            return false;
+        }
+
+        if (scheduler.Budget.Available <= 0)
+        {
+            // What is due waits for the budget to refill, on the fake clock.
+            return true;
+        }
+
+        var now = Now;
+        return Manager.Sessions.All(s => s.NextRefreshAt is not { } due || due > now);
+    }
+
+    private DateTimeOffset NextWake(DateTimeOffset now)
+    {
+        var next = DateTimeOffset.MaxValue;
+        foreach (var session in Manager.Sessions)
+        {
+            if (session.NextRefreshAt is { } due && due > now && due < next)
+            {
+                next = due;
+            }
+        }
+
+        var budget = Scheduler.Budget;
+        if (budget.Available <= 0)
+        {
+            var refill = new DateTimeOffset(budget.NextRefillTicks, TimeSpan.Zero);
+            if (refill > now && refill < next)
+            {
+                next = refill;
+            }
+        }
+
+        return next;
+    }
+
+    private string DescribeActivity()
+    {
+        var now = Now;
+        var due = Manager.Sessions.Where(s => s.NextRefreshAt is { } d && d <= now).Select(s => $"{s.UserId} ({s.Status}, due {s.NextRefreshAt:O})");
+        return $"the library is quiet at {now:O}: {Scheduler.InFlight} sends in flight, budget {Scheduler.Budget.Available}, due: [{string.Join(", ", due)}]";
+    }
+
+    private async Task DriveUntilCompletedAsync(Task task, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!task.IsCompleted)
+        {
+            if (clock.Elapsed > RealTimeCap)
+            {
+                Assert.Fail($"Gave up after {RealTimeCap.TotalSeconds:0} s of real time waiting for {what}.");
+            }
+
+            // Only a wait on the fake clock (the budget, a retry delay) can hold a send for long: move it on.
+            if (Scheduler.InFlight == 0 || clock.Elapsed > TimeSpan.FromSeconds(1))
+            {
+                Time.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            await Task.Yield();
+        }
+
+        await task;
+    }
+}
