@@ -152,6 +152,7 @@ internal sealed class IntegrationHarness : IAsyncDisposable
             var next = Min(Min(end, now + step), NextWake(now));
             Time.Advance(next - now);
             await WaitUntilQuietAsync();
+            FailIfStalled();
             afterStep?.Invoke();
         }
     }
@@ -183,6 +184,21 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         finally
         {
             await Emulator.DisposeAsync();
+        }
+    }
+
+    /// <summary>A send more than a minute overdue means the library stopped scheduling: fail with what it holds.</summary>
+    private void FailIfStalled()
+    {
+        var now = Now;
+        var overdue = Manager.Sessions.Where(s => s.NextRefreshAt is { } due && now - due > TimeSpan.FromMinutes(1)).ToList();
+        if (overdue.Count > 0)
+        {
+            var budget = Scheduler.Budget;
+            Assert.Fail(
+                $"{overdue.Count} sessions are more than a minute overdue at {now:O} (first: {overdue[0].UserId}, {overdue[0].Status}, due {overdue[0].NextRefreshAt:O}); " +
+                $"in flight {Scheduler.InFlight}, queued {Scheduler.QueuedCount}, budget {budget.Available} next refill {new DateTimeOffset(budget.NextRefillTicks, TimeSpan.Zero):O}, " +
+                $"emulator requests {Emulator.Counters.TotalRequests}.");
         }
     }
 
