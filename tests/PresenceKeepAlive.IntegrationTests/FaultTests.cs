@@ -59,6 +59,43 @@ public class FaultTests
     }
 
     [Test]
+    public async Task SetAsync_Two503sWithRetryAfter_RetriedInsideTheSendAfterExactlyRetryAfterAndTheCallerSeesSuccess()
+    {
+        // The default in-send retries (Polly, 3 attempts), with a short backoff: the emulator's Retry-After must win.
+        await using var harness = await IntegrationHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["RetryBaseDelay"] = "00:00:00.100",
+            ["RetryMaxDelay"] = "00:00:05",
+        });
+        var retryAfter = TimeSpan.FromSeconds(3);
+        harness.Emulator.AddFault(new FaultRule { StatusCode = 503, Count = 2, Operation = EmulatorOperation.SetPresence, RetryAfter = retryAfter });
+        var transitions = Record(harness.Manager);
+        var adele = harness.Manager.GetOrCreate(Users.Adele);
+        var start = harness.Now;
+
+        var set = adele.SetAsync(PresenceState.BusyInACall);
+        for (var delays = 1; delays <= 2; delays++)
+        {
+            var expected = delays;
+            await IntegrationHarness.WaitUntilAsync(
+                () => harness.LibraryTime.TimerDueTimes.Count(d => d == retryAfter) == expected,
+                () => $"the library waits {retryAfter} (the Retry-After) for the {expected}. time; timers asked for: {string.Join(", ", harness.LibraryTime.TimerDueTimes.Distinct())}");
+            Assert.That(set.IsCompleted, Is.False, "the caller waits while the send retries");
+            harness.Time.Advance(retryAfter);
+        }
+
+        await IntegrationHarness.WithinCapAsync(set, "the set to be accepted on the third attempt");
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Emulator.Counters.InjectedFaults, Is.EqualTo(2));
+            Assert.That(harness.Emulator.Counters.GetCount(EmulatorOperation.SetPresence), Is.EqualTo(3));
+            Assert.That(harness.Emulator.GetSessions(Users.Adele).Single().LastRefreshed, Is.EqualTo(start + (2 * retryAfter)));
+            Assert.That(IntegrationHarness.Describe(harness.Emulator.GetPresence(Users.Adele)), Is.EqualTo("Busy/InACall"));
+            Assert.That(transitions[Users.Adele], Is.EqualTo(new[] { PresenceSessionStatus.Active }), "retries inside one send never show as Retrying");
+        });
+    }
+
+    [Test]
     public async Task DroppedConnections_SessionRetriesAndTheNewStateLands()
     {
         await using var harness = await IntegrationHarness.StartAsync(settings: NoInSendRetries);

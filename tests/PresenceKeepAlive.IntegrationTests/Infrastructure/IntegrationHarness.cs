@@ -11,7 +11,7 @@ namespace PresenceKeepAlive.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The library in a real Generic Host, talking over loopback HTTP to an in-process <see cref="PresenceEmulator"/>.
-/// One <see cref="FakeTimeProvider"/> drives both (the host's <see cref="TimeProvider"/> singleton and the emulator's
+/// One <see cref="FakeTimeProvider"/> drives both (observed, as the host's <see cref="TimeProvider"/> singleton; and as the emulator's
 /// clock, time scale 1), so timeouts happen by <see cref="AdvanceAsync"/> while every request really crosses a socket.
 /// </summary>
 internal sealed class IntegrationHarness : IAsyncDisposable
@@ -27,9 +27,10 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     private static readonly TimeSpan DefaultMaxStep = TimeSpan.FromSeconds(30);
     private bool _stopped;
 
-    private IntegrationHarness(FakeTimeProvider time, PresenceEmulator emulator, IHost host, GraphRequestLog requests)
+    private IntegrationHarness(FakeTimeProvider time, ObservedTimeProvider libraryTime, PresenceEmulator emulator, IHost host, GraphRequestLog requests)
     {
         Time = time;
+        LibraryTime = libraryTime;
         Emulator = emulator;
         Host = host;
         Requests = requests;
@@ -37,6 +38,9 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     }
 
     public FakeTimeProvider Time { get; }
+
+    /// <summary>Gets the library's <see cref="TimeProvider"/>: <see cref="Time"/>, observed.</summary>
+    public ObservedTimeProvider LibraryTime { get; }
 
     public PresenceEmulator Emulator { get; }
 
@@ -79,12 +83,13 @@ internal sealed class IntegrationHarness : IAsyncDisposable
 
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.Configuration.AddInMemoryCollection(configuration);
-            builder.Services.AddSingleton<TimeProvider>(time);
+            var libraryTime = new ObservedTimeProvider(time);
+            builder.Services.AddSingleton<TimeProvider>(libraryTime);
             var requests = new GraphRequestLog();
             builder.Services.AddPresenceSession(builder.Configuration.GetSection(Section))
                 .HttpClientBuilder.AddHttpMessageHandler(() => new RecordingHandler(requests));
             var host = builder.Build();
-            var harness = new IntegrationHarness(time, emulator, host, requests);
+            var harness = new IntegrationHarness(time, libraryTime, emulator, host, requests);
             if (startHost)
             {
                 await host.StartAsync();
