@@ -211,8 +211,10 @@ internal sealed class IntegrationHarness : IAsyncDisposable
 
     private bool IsQuiet()
     {
+        // A send in flight either progresses (socket, continuations) or sleeps on an armed delay of the fake clock
+        // (Polly's retry wait); only when every one of them sleeps can the clock move.
         var scheduler = Scheduler;
-        if (scheduler.InFlight > 0)
+        if (scheduler.InFlight > LibraryTime.ArmedDelays)
         {
             return false;
         }
@@ -238,6 +240,11 @@ internal sealed class IntegrationHarness : IAsyncDisposable
             }
         }
 
+        if (LibraryTime.NextDelayDue is { } delay && delay > now && delay < next)
+        {
+            next = delay;
+        }
+
         var budget = Scheduler.Budget;
         if (budget.Available <= 0)
         {
@@ -255,7 +262,7 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     {
         var now = Now;
         var due = Manager.Sessions.Where(s => s.NextRefreshAt is { } d && d <= now).Select(s => $"{s.UserId} ({s.Status}, due {s.NextRefreshAt:O})");
-        return $"the library is quiet at {now:O}: {Scheduler.InFlight} sends in flight, budget {Scheduler.Budget.Available}, due: [{string.Join(", ", due)}]";
+        return $"the library is quiet at {now:O}: {Scheduler.InFlight} sends in flight, {LibraryTime.ArmedDelays} delays armed, budget {Scheduler.Budget.Available}, due: [{string.Join(", ", due)}]";
     }
 
     private async Task DriveUntilCompletedAsync(Task task, string what)
@@ -269,7 +276,7 @@ internal sealed class IntegrationHarness : IAsyncDisposable
             }
 
             // Only a wait on the fake clock (the budget, a retry delay) can hold a send for long: move it on.
-            if (Scheduler.InFlight == 0 || clock.Elapsed > TimeSpan.FromSeconds(1))
+            if (Scheduler.InFlight <= LibraryTime.ArmedDelays || clock.Elapsed > TimeSpan.FromSeconds(1))
             {
                 Time.Advance(TimeSpan.FromSeconds(1));
             }

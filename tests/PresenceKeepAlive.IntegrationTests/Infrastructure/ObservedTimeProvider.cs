@@ -5,13 +5,15 @@ namespace PresenceKeepAlive.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The library's view of the shared <see cref="FakeTimeProvider"/>: the same clock, plus a record of every timer the
-/// library creates (Polly's retry delays among them), so a test can wait until a delay has been asked for before it
-/// advances the clock past it.
+/// library creates. Timers that are delays (Polly's retry waits, <c>TimeProvider.Delay</c>), as opposed to timeouts
+/// (state <see cref="CancellationTokenSource"/>) or the scheduler's timer (created disarmed), are tracked while armed:
+/// a send in flight whose delay is armed waits for the fake clock, not for the socket.
 /// </summary>
 internal sealed class ObservedTimeProvider : TimeProvider
 {
     private readonly FakeTimeProvider _inner;
     private readonly ConcurrentQueue<TimeSpan> _timerDueTimes = new();
+    private readonly HashSet<ObservedTimer> _armedDelays = [];
 
     public ObservedTimeProvider(FakeTimeProvider inner) => _inner = inner;
 
@@ -22,6 +24,30 @@ internal sealed class ObservedTimeProvider : TimeProvider
     /// <summary>Gets the due time of every timer created so far, in creation order.</summary>
     public IReadOnlyCollection<TimeSpan> TimerDueTimes => _timerDueTimes;
 
+    /// <summary>Gets how many delays are armed and have not fired.</summary>
+    public int ArmedDelays
+    {
+        get
+        {
+            lock (_armedDelays)
+            {
+                return _armedDelays.Count;
+            }
+        }
+    }
+
+    /// <summary>Gets when the earliest armed delay fires, if any.</summary>
+    public DateTimeOffset? NextDelayDue
+    {
+        get
+        {
+            lock (_armedDelays)
+            {
+                return _armedDelays.Count == 0 ? null : _armedDelays.Min(t => t.DueAt);
+            }
+        }
+    }
+
     public override DateTimeOffset GetUtcNow() => _inner.GetUtcNow();
 
     public override long GetTimestamp() => _inner.GetTimestamp();
@@ -29,6 +55,86 @@ internal sealed class ObservedTimeProvider : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         _timerDueTimes.Enqueue(dueTime);
-        return _inner.CreateTimer(callback, state, dueTime, period);
+        var isDelay = dueTime != Timeout.InfiniteTimeSpan && state is not CancellationTokenSource;
+        var timer = new ObservedTimer(this, callback, state, isDelay);
+        timer.Track(dueTime, period);
+        timer.Inner = _inner.CreateTimer(static s => ((ObservedTimer)s!).Fire(), timer, dueTime, period);
+        return timer;
+    }
+
+    private void SetArmed(ObservedTimer timer, bool armed)
+    {
+        lock (_armedDelays)
+        {
+            if (armed)
+            {
+                _armedDelays.Add(timer);
+            }
+            else
+            {
+                _armedDelays.Remove(timer);
+            }
+        }
+    }
+
+    private sealed class ObservedTimer : ITimer
+    {
+        private readonly ObservedTimeProvider _owner;
+        private readonly TimerCallback _callback;
+        private readonly object? _state;
+        private readonly bool _isDelay;
+        private bool _periodic;
+
+        public ObservedTimer(ObservedTimeProvider owner, TimerCallback callback, object? state, bool isDelay)
+        {
+            _owner = owner;
+            _callback = callback;
+            _state = state;
+            _isDelay = isDelay;
+        }
+
+        public ITimer? Inner { get; set; }
+
+        public DateTimeOffset DueAt { get; private set; }
+
+        public void Track(TimeSpan dueTime, TimeSpan period)
+        {
+            if (!_isDelay)
+            {
+                return;
+            }
+
+            _periodic = period != Timeout.InfiniteTimeSpan && period != TimeSpan.Zero;
+            DueAt = _owner.GetUtcNow() + (dueTime == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : dueTime);
+            _owner.SetArmed(this, dueTime != Timeout.InfiniteTimeSpan);
+        }
+
+        public void Fire()
+        {
+            if (_isDelay && !_periodic)
+            {
+                _owner.SetArmed(this, false);
+            }
+
+            _callback(_state);
+        }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            Track(dueTime, period);
+            return Inner!.Change(dueTime, period);
+        }
+
+        public void Dispose()
+        {
+            _owner.SetArmed(this, false);
+            Inner?.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _owner.SetArmed(this, false);
+            return Inner?.DisposeAsync() ?? ValueTask.CompletedTask;
+        }
     }
 }
