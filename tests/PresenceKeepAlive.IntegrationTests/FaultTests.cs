@@ -8,14 +8,12 @@ namespace PresenceKeepAlive.IntegrationTests;
 /// <summary>Injected 5xx, dropped connections and a permanent 403, survived or contained as a user relies on.</summary>
 public class FaultTests
 {
-    // Polly's in-send retries are off so that every retry is the session's own (visible in Status and NextRefreshAt);
-    // the scheduler's backoff runs on the fake clock like everything else.
-    private static readonly Dictionary<string, string?> NoInSendRetries = new() { ["MaxRetryAttempts"] = "0" };
-
+    // MaxRetryAttempts 0: every retry is the session's own (visible in Status and NextRefreshAt); 3 (the default):
+    // Polly retries inside each send first. Both backoffs run on the fake clock.
     [Test]
-    public async Task Outage503_LongerThanTheTimeout_SessionsRetryLapseAndRecoverWithTheLastDesiredState()
+    public async Task Outage503_LongerThanTheTimeout_SessionsRetryLapseAndRecoverWithTheLastDesiredState([Values(0, 3)] int maxRetryAttempts)
     {
-        await using var harness = await IntegrationHarness.StartAsync(settings: NoInSendRetries);
+        await using var harness = await IntegrationHarness.StartAsync(settings: Retries(maxRetryAttempts));
         var transitions = Record(harness.Manager);
         var adele = harness.Manager.GetOrCreate(Users.Adele);
         var alex = harness.Manager.GetOrCreate(Users.Alex);
@@ -30,7 +28,9 @@ public class FaultTests
         Assert.That(adele.Status, Is.EqualTo(PresenceSessionStatus.Retrying), "a refresh has failed, the timeout has not passed");
 
         // The user changes their mind during the outage: the caller hears about the failure, the desire stays.
-        var error = await Assert.ThrowsAsync<PresenceRequestException>(() => adele.SetAsync(PresenceState.DoNotDisturbPresenting).WaitAsync(IntegrationHarness.RealTimeCap));
+        var duringOutage = adele.SetAsync(PresenceState.DoNotDisturbPresenting);
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(10));
+        var error = await Assert.ThrowsAsync<PresenceRequestException>(() => duringOutage.WaitAsync(IntegrationHarness.RealTimeCap));
         Assert.Multiple(() =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
@@ -96,9 +96,9 @@ public class FaultTests
     }
 
     [Test]
-    public async Task DroppedConnections_SessionRetriesAndTheNewStateLands()
+    public async Task DroppedConnections_NoInSendRetries_SessionRetriesAndTheNewStateLands()
     {
-        await using var harness = await IntegrationHarness.StartAsync(settings: NoInSendRetries);
+        await using var harness = await IntegrationHarness.StartAsync(settings: Retries(0));
         var transitions = Record(harness.Manager);
         var adele = harness.Manager.GetOrCreate(Users.Adele);
         await IntegrationHarness.WithinCapAsync(adele.SetAsync(PresenceState.Available), "Adele to be set");
@@ -116,6 +116,27 @@ public class FaultTests
             Assert.That(transitions[Users.Adele], Is.EqualTo(new[] { PresenceSessionStatus.Active, PresenceSessionStatus.Retrying, PresenceSessionStatus.Active }));
             Assert.That(IntegrationHarness.Describe(harness.Emulator.GetPresence(Users.Adele)), Is.EqualTo("Busy/InACall"));
             Assert.That(harness.Emulator.GetHistory(Users.Adele).Select(h => h.Activity), Is.EqualTo(new[] { "Available", "InACall" }), "no fade");
+        });
+    }
+
+    [Test]
+    public async Task DroppedConnections_DefaultInSendRetries_CallerSeesSuccessAndTheSessionNeverRetries()
+    {
+        await using var harness = await IntegrationHarness.StartAsync();
+        var transitions = Record(harness.Manager);
+        var adele = harness.Manager.GetOrCreate(Users.Adele);
+        await IntegrationHarness.WithinCapAsync(adele.SetAsync(PresenceState.Available), "Adele to be set");
+
+        harness.Emulator.AddFault(new FaultRule { DropConnection = true, Count = 3 });
+        var set = adele.SetAsync(PresenceState.BusyInACall);
+        await harness.AdvanceAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(set.Status, Is.EqualTo(TaskStatus.RanToCompletion), "Polly's retries absorbed the drops");
+            Assert.That(harness.Emulator.Counters.InjectedFaults, Is.EqualTo(3));
+            Assert.That(transitions[Users.Adele], Is.EqualTo(new[] { PresenceSessionStatus.Active }));
+            Assert.That(IntegrationHarness.Describe(harness.Emulator.GetPresence(Users.Adele)), Is.EqualTo("Busy/InACall"));
         });
     }
 
@@ -149,6 +170,9 @@ public class FaultTests
             Assert.That(harness.Requests.Count(Users.Adele, "/setPresence"), Is.GreaterThanOrEqualTo(4), "the others kept refreshing");
         });
     }
+
+    private static Dictionary<string, string?> Retries(int maxRetryAttempts) =>
+        new() { ["MaxRetryAttempts"] = maxRetryAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     private static ConcurrentDictionary<string, List<PresenceSessionStatus>> Record(IPresenceSessionManager manager)
     {
