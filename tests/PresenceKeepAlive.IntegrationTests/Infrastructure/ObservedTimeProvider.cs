@@ -54,11 +54,12 @@ internal sealed class ObservedTimeProvider : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        _timerDueTimes.Enqueue(dueTime);
         var isDelay = dueTime != Timeout.InfiniteTimeSpan && state is not CancellationTokenSource;
         var timer = new ObservedTimer(this, callback, state, isDelay);
-        timer.Track(dueTime, period);
-        timer.Inner = _inner.CreateTimer(static s => ((ObservedTimer)s!).Fire(), timer, dueTime, period);
+        timer.Arm(dueTime, period, () => timer.Inner = _inner.CreateTimer(static s => ((ObservedTimer)s!).Fire(), timer, dueTime, period));
+
+        // Recorded once the timer is registered with the fake clock: advancing after seeing it here always counts.
+        _timerDueTimes.Enqueue(dueTime);
         return timer;
     }
 
@@ -84,6 +85,7 @@ internal sealed class ObservedTimeProvider : TimeProvider
         private readonly object? _state;
         private readonly bool _isDelay;
         private bool _periodic;
+        private int _fires;
 
         public ObservedTimer(ObservedTimeProvider owner, TimerCallback callback, object? state, bool isDelay)
         {
@@ -97,20 +99,26 @@ internal sealed class ObservedTimeProvider : TimeProvider
 
         public DateTimeOffset DueAt { get; private set; }
 
-        public void Track(TimeSpan dueTime, TimeSpan period)
+        /// <summary>Registers with the fake clock, then tracks the delay as armed unless it fired meanwhile.</summary>
+        public void Arm(TimeSpan dueTime, TimeSpan period, Action register)
         {
+            var firesBefore = Volatile.Read(ref _fires);
+            var now = _owner.GetUtcNow();
+            register();
             if (!_isDelay)
             {
                 return;
             }
 
             _periodic = period != Timeout.InfiniteTimeSpan && period != TimeSpan.Zero;
-            DueAt = _owner.GetUtcNow() + (dueTime == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : dueTime);
-            _owner.SetArmed(this, dueTime != Timeout.InfiniteTimeSpan);
+            var armed = dueTime != Timeout.InfiniteTimeSpan && (_periodic || Volatile.Read(ref _fires) == firesBefore);
+            DueAt = now + (armed ? dueTime : TimeSpan.Zero);
+            _owner.SetArmed(this, armed);
         }
 
         public void Fire()
         {
+            Interlocked.Increment(ref _fires);
             if (_isDelay && !_periodic)
             {
                 _owner.SetArmed(this, false);
@@ -121,8 +129,9 @@ internal sealed class ObservedTimeProvider : TimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            Track(dueTime, period);
-            return Inner!.Change(dueTime, period);
+            var changed = false;
+            Arm(dueTime, period, () => changed = Inner!.Change(dueTime, period));
+            return changed;
         }
 
         public void Dispose()
