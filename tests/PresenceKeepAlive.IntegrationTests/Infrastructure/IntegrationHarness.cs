@@ -137,7 +137,7 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the emulator shows <paramref name="state"/> for <paramref name="userId"/>.</summary>
+    /// <summary>Waits until the emulator shows <paramref name="availability"/>/<paramref name="activity"/> for <paramref name="userId"/>.</summary>
     public Task WaitForPresenceAsync(string userId, string availability, string activity) =>
         WaitUntilAsync(
             () => Emulator.GetPresence(userId) is { } p && p.Availability == availability && p.Activity == activity,
@@ -148,7 +148,8 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     /// <summary>
     /// Moves both clocks forward by <paramref name="duration"/>: to each session's next refresh (so refreshes go out exactly
     /// when due), to the rate budget's next refill when something waits for it, and at most <paramref name="maxStep"/> at a
-    /// time. After each step it waits until every send the step released has crossed the socket and been answered, then
+    /// time. After each step it waits until every send the step released has crossed the socket and been answered (or sleeps
+    /// in a retry delay, which the next step then reaches), fails if a refresh is a minute overdue, then
     /// calls <paramref name="afterStep"/>.
     /// </summary>
     public async Task AdvanceAsync(TimeSpan duration, Action? afterStep = null, TimeSpan? maxStep = null)
@@ -167,7 +168,10 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until no send is in flight and nothing is due that the rate budget would let go.</summary>
+    /// <summary>
+    /// Waits until every send in flight sleeps on the fake clock (a retry delay) and nothing due is left that the rate
+    /// budget would let go: from then on only moving the clock changes anything.
+    /// </summary>
     public async Task WaitUntilQuietAsync()
     {
         var clock = Stopwatch.StartNew();
