@@ -27,9 +27,6 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     private static readonly TimeSpan DefaultMaxStep = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan NudgeAfter = TimeSpan.FromMilliseconds(200);
 
-    private static readonly System.Reflection.FieldInfo InFlightField =
-        typeof(PresenceSession).GetField("_inFlight", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)
-        ?? throw new InvalidOperationException("PresenceSession._inFlight not found: update the integration harness.");
     private bool _stopped;
 
     private IntegrationHarness(FakeTimeProvider time, ObservedTimeProvider libraryTime, PresenceEmulator emulator, IHost host, GraphRequestLog requests)
@@ -260,9 +257,8 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         return Manager.Sessions.All(s => s.NextRefreshAt is not { } due || due > now || IsSending(s));
     }
 
-    /// <summary>Whether the session has a send in flight (the session's private flag: no public API says so).</summary>
-    private static bool IsSending(IPresenceSession session) =>
-        (bool)(InFlightField.GetValue(session) ?? throw new InvalidOperationException("PresenceSession._inFlight not found."));
+    /// <summary>Whether the session has a send in flight (internal: no public API says so).</summary>
+    private static bool IsSending(IPresenceSession session) => ((PresenceSession)session).IsSending;
 
     private DateTimeOffset NextWake(DateTimeOffset now)
     {

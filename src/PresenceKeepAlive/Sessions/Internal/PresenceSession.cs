@@ -106,6 +106,18 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         }
     }
 
+    /// <summary>Gets a value indicating whether a request of this session is in flight (for tests and diagnostics).</summary>
+    internal bool IsSending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight;
+            }
+        }
+    }
+
     /// <summary>Gets the version of the latest desire (for tests and diagnostics).</summary>
     internal long Version
     {
