@@ -171,4 +171,31 @@ public class PresenceSessionManagerTests
 
     private static Sut CreateSut(bool signOffOnDispose = false) =>
         new(new PresenceKeepAliveOptions { SignOffOnDispose = signOffOnDispose });
+
+    [Test]
+    public async Task SetAsync_AnotherSessionThrottledWithRetryAfter_HoldsEverySendUntilItPasses()
+    {
+        await using var sut = CreateSut();
+        sut.Protocol.Handler = c => c.UserId == "a@contoso.com" && sut.Protocol.CallsFor("a@contoso.com").Count == 1
+            ? Task.FromException(new PresenceRequestException("Fake 429")
+            {
+                StatusCode = HttpStatusCode.TooManyRequests,
+                RetryAfter = TimeSpan.FromSeconds(10),
+            })
+            : Task.CompletedTask;
+        var throttled = sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available);
+        var error = await Assert.ThrowsAsync<PresenceRequestException>(() => throttled);
+        Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+
+        // Graph throttles the whole app: b's new state must wait for a's Retry-After rather than spend budget on a 429.
+        var other = sut.Manager.GetOrCreate("b@contoso.com").SetAsync(PresenceState.BusyInACall);
+        sut.Time.Run(TimeSpan.FromSeconds(9.9), TimeSpan.FromSeconds(0.1));
+        Assert.That(sut.Protocol.CallsFor("b@contoso.com"), Is.Empty, "sent during the Retry-After hold");
+        sut.Time.Run(TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(0.1));
+        await other.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var bCall = sut.Protocol.CallsFor("b@contoso.com").Single();
+        Assert.That(bCall.At - Clock.Start, Is.EqualTo(TimeSpan.FromSeconds(10)).Within(TimeSpan.FromSeconds(0.1)));
+        Assert.That(sut.Protocol.CurrentState("a@contoso.com"), Is.EqualTo(PresenceState.Available), "a's own retry lands after the hold");
+    }
 }

@@ -33,6 +33,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     private long _sequence;
     private long _armedAt = long.MaxValue;
     private long _lastBudgetShortageTicks = long.MinValue;
+    private long _heldUntilTicks = long.MinValue;
     private int _inFlight;
     private bool _pumping;
     private bool _pumpRequested;
@@ -121,6 +122,37 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
 
             return true;
         }
+    }
+
+    /// <summary>Gets when the hold set by <see cref="HoldUntil"/> ends (UTC ticks), or a past time when there is none.</summary>
+    public long HeldUntilTicks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _heldUntilTicks;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends nothing before <paramref name="untilTicks"/>. Graph throttles per app and tenant, so a 429 with
+    /// <c>Retry-After</c> for one session means every other send before then would be refused too (and spend budget).
+    /// </summary>
+    public void HoldUntil(long untilTicks)
+    {
+        lock (_gate)
+        {
+            if (untilTicks <= _heldUntilTicks)
+            {
+                return;
+            }
+
+            _heldUntilTicks = untilTicks;
+        }
+
+        Pump();
     }
 
     /// <summary>Dispatches everything that can go now and re-arms the timer. Safe to call from any thread, re-entrantly.</summary>
@@ -235,6 +267,13 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             }
         }
 
+        if (now < _heldUntilTicks)
+        {
+            // Throttled: what is ready waits for the hold to end, and counts as waiting for the budget.
+            _lastBudgetShortageTicks = now;
+            return false;
+        }
+
         while (_inFlight < MaxConcurrency && _ready.TryPeek(out var next, out var key))
         {
             if (next.Target.ScheduleToken != next.Token)
@@ -296,8 +335,8 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
 
         if (_ready.Count > 0 && _inFlight < MaxConcurrency)
         {
-            // Blocked by the budget only: wake when it refills.
-            wake = Math.Min(wake, _budget.NextRefillTicks);
+            // Blocked by the budget or a throttling hold: wake when it refills and the hold has ended.
+            wake = Math.Min(wake, Math.Max(_budget.NextRefillTicks, _heldUntilTicks));
         }
 
         if (wake == long.MaxValue || wake == _armedAt)

@@ -489,6 +489,13 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             }
         }
 
+        if (error.StatusCode == System.Net.HttpStatusCode.TooManyRequests && error.RetryAfter is { } retryAfter && retryAfter > TimeSpan.Zero)
+        {
+            // Throttling is per app: hold every session's sends, not only this one's retry.
+            var hold = retryAfter < Settings.SessionTimeout ? retryAfter : Settings.SessionTimeout;
+            _manager.Scheduler.HoldUntil(_manager.NowTicks + hold.Ticks);
+        }
+
         var status = (int?)error.StatusCode;
         var logger = _manager.Logger;
         switch (logKind)
