@@ -198,4 +198,35 @@ public class GraphErrorTranslatorTests
 
     private static HttpResponseMessage Json(HttpStatusCode status, string body) =>
         new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task SetPresenceAsync_TokenCannotBeHad_FailsTransientlyWithoutSendingAndNamesTheCredential(bool managedIdentity)
+    {
+        using var host = GraphTestHost.Create(o => o.Credential = new FailingCredential(managedIdentity));
+        host.RespondAlways(HttpStatusCode.OK);
+
+        var error = await Assert.ThrowsAsync<PresenceRequestException>(
+            () => host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None));
+
+        Assert.Multiple(() =>
+        {
+            // An identity-provider outage must not stop sessions for good: it is retried like a network failure.
+            Assert.That(error!.IsTransient, Is.True);
+            Assert.That(error.StatusCode, Is.Null);
+            Assert.That(error.Message, Does.Contain("could not get an access token").And.Contain("credential"));
+            Assert.That(host.Requests.Count, Is.Zero);
+        });
+    }
+
+    private sealed class FailingCredential(bool managedIdentity) : Azure.Core.TokenCredential
+    {
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            throw (managedIdentity
+                ? new Azure.Identity.CredentialUnavailableException("No managed identity endpoint found.")
+                : new Azure.Identity.AuthenticationFailedException("login.microsoftonline.com could not be reached."));
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Azure.Identity;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
 using Polly.Timeout;
@@ -45,6 +46,18 @@ internal static class GraphErrorTranslator
                 {
                     Operation = operation,
                     UserId = userId,
+                };
+
+            case AuthenticationFailedException or CredentialUnavailableException:
+                // The token could not be had: the identity endpoint or the managed identity was unreachable, or refused
+                // the credential. Transient, so that an identity-provider outage does not stop every session for good;
+                // a wrong secret keeps failing and stays visible as Retrying/Lapsed with this message.
+                return new PresenceRequestException(
+                    $"{operation} for user '{userId}' could not get an access token: {exception.Message} Check TenantId, ClientId and the credential; the request will be retried.", exception)
+                {
+                    Operation = operation,
+                    UserId = userId,
+                    IsTransient = true,
                 };
 
             case HttpRequestException http:

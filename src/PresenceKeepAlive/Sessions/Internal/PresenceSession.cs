@@ -492,8 +492,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         if (error.StatusCode == System.Net.HttpStatusCode.TooManyRequests && error.RetryAfter is { } retryAfter && retryAfter > TimeSpan.Zero)
         {
             // Throttling is per app: hold every session's sends, not only this one's retry.
-            var hold = retryAfter < Settings.SessionTimeout ? retryAfter : Settings.SessionTimeout;
-            _manager.Scheduler.HoldUntil(_manager.NowTicks + hold.Ticks);
+            _manager.Scheduler.HoldUntil(_manager.NowTicks + retryAfter.Ticks);
         }
 
         var status = (int?)error.StatusCode;
@@ -542,7 +541,8 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         ticks -= (long)(ticks * 0.2 * _manager.NextJitterFraction());
         if (error.RetryAfter is { } retryAfter && retryAfter.Ticks > ticks)
         {
-            ticks = Math.Min(retryAfter.Ticks, settings.SessionTimeout.Ticks);
+            // Honoured in full: retrying earlier is refused again and spends budget; the state has lapsed either way.
+            ticks = retryAfter.Ticks;
         }
 
         return TimeSpan.FromTicks(Math.Max(ticks, TimeSpan.TicksPerMillisecond));
@@ -567,6 +567,14 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         (_waiters ??= new List<Waiter>(1)).Add(new Waiter(version, completion));
+
+        // Callers wait through WaitAsync(cancellationToken), which does not observe this task: a caller that stopped
+        // waiting must not turn the send's later failure into an UnobservedTaskException.
+        _ = completion.Task.ContinueWith(
+            static t => _ = t.Exception,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         return completion.Task;
     }
 
