@@ -29,7 +29,10 @@ public static class PresenceKeepAliveServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        return AddPresenceSessionCore(services, options => options.Bind(configuration));
+
+        // Binding the same section twice would append its Sessions list twice.
+        var firstBinding = GetOrAddMarker(services).TryAddBinding(configuration);
+        return AddPresenceSessionCore(services, firstBinding ? options => options.Bind(configuration) : null);
     }
 
     /// <summary>
@@ -67,14 +70,14 @@ public static class PresenceKeepAliveServiceCollectionExtensions
         var options = services.AddOptions<PresenceKeepAliveOptions>();
         configure?.Invoke(options);
 
-        var alreadyAdded = services.Any(d => d.ServiceType == typeof(PresenceKeepAliveMarker));
+        var marker = GetOrAddMarker(services);
         var httpClientBuilder = services.AddHttpClient(PresenceHttpClient.Name);
-        if (alreadyAdded)
+        if (marker.ServicesAdded)
         {
             return new PresenceKeepAliveBuilder(services, httpClientBuilder);
         }
 
-        services.AddSingleton<PresenceKeepAliveMarker>();
+        marker.ServicesAdded = true;
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PresenceKeepAliveOptions>, PresenceKeepAliveOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
@@ -86,6 +89,21 @@ public static class PresenceKeepAliveServiceCollectionExtensions
 
         PresenceHttpClient.Configure(httpClientBuilder);
         return new PresenceKeepAliveBuilder(services, httpClientBuilder);
+    }
+
+    private static PresenceKeepAliveMarker GetOrAddMarker(IServiceCollection services)
+    {
+        foreach (var descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(PresenceKeepAliveMarker) && descriptor.ImplementationInstance is PresenceKeepAliveMarker existing)
+            {
+                return existing;
+            }
+        }
+
+        var marker = new PresenceKeepAliveMarker();
+        services.AddSingleton(marker);
+        return marker;
     }
 
     private static GraphPresenceProtocol CreateProtocol(IServiceProvider services)

@@ -146,4 +146,35 @@ public class OptionsValidationTests
 
         Assert.That(result.Succeeded, Is.True, result.FailureMessage);
     }
+
+    [Test]
+    public void AddPresenceSession_SameSectionTwice_BindsItOnce()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(ValidSettings());
+        builder.Services.AddPresenceSession(builder.Configuration.GetSection(PresenceKeepAliveOptions.SectionName));
+        builder.Services.AddPresenceSession(builder.Configuration.GetSection(PresenceKeepAliveOptions.SectionName));
+        using var host = builder.Build();
+
+        var options = host.Services.GetRequiredService<IOptions<PresenceKeepAliveOptions>>().Value;
+
+        Assert.That(options.Sessions.Select(s => s.UserId), Is.EqualTo(new[] { "adele@contoso.com" }));
+    }
+
+    [Test]
+    public void Dispose_SynchronousContainerAfterTheManagerWasUsed_DoesNotThrow()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new Microsoft.Extensions.Time.Testing.FakeTimeProvider());
+        services.AddPresenceSession(o =>
+        {
+            o.ClientId = ClientId;
+            o.Credential = new FixedTokenCredential("t");
+        });
+        var provider = services.BuildServiceProvider();
+        var session = provider.GetRequiredService<IPresenceSessionManager>().GetOrCreate("adele@contoso.com");
+
+        Assert.That(provider.Dispose, Throws.Nothing);
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Disposed));
+    }
 }

@@ -168,6 +168,27 @@ public class PresenceSessionTests
     }
 
     [Test]
+    public async Task SetAsync_WhileDisposeSignsOff_IsRefusedSoNothingLandsAfterTheSignOff()
+    {
+        await using var sut = CreateSut(signOffOnDispose: true);
+        var session = sut.Manager.GetOrCreate(User);
+        await session.SetAsync(PresenceState.BusyInACall);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" ? release.Task : Task.CompletedTask;
+
+        var dispose = session.DisposeAsync().AsTask();
+        await sut.Protocol.WaitForCallsAsync(2);
+        // Thrown synchronously; a task that waited for the send would deadlock this test (the sign-off is held).
+        Assert.That(() => { _ = session.SetAsync(PresenceState.Available); }, Throws.InstanceOf<ObjectDisposedException>());
+        release.SetResult();
+        await dispose.WaitAsync(TimeSpan.FromSeconds(10));
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        Assert.That(sut.Protocol.Calls.Select(c => c.Operation), Is.EqualTo(new[] { "setPresence", "clearPresence" }));
+        Assert.That(sut.Protocol.CurrentState(User), Is.Null, "the user is left signed off, not Available without keep-alive");
+    }
+
+    [Test]
     public async Task DisposeAsync_WithoutSignOff_StopsRefreshing()
     {
         await using var sut = CreateSut();

@@ -1,4 +1,21 @@
+using Microsoft.Extensions.Configuration;
+
 namespace PresenceKeepAlive.DependencyInjection.Internal;
 
-/// <summary>Registered once, so that calling <c>AddPresenceSession</c> again does not add the HTTP pipeline twice.</summary>
-internal sealed class PresenceKeepAliveMarker;
+/// <summary>
+/// Registered once per service collection, so that calling <c>AddPresenceSession</c> again neither adds the HTTP
+/// pipeline twice nor binds the same configuration twice.
+/// </summary>
+internal sealed class PresenceKeepAliveMarker
+{
+    public bool ServicesAdded { get; set; }
+
+    private readonly HashSet<object> _bound = [];
+
+    /// <summary>
+    /// Records that <paramref name="configuration"/> is bound; returns <see langword="false"/> when it already was.
+    /// Sections are told apart by path (<c>GetSection</c> returns a new object each time), other configurations by identity.
+    /// </summary>
+    public bool TryAddBinding(IConfiguration configuration) =>
+        _bound.Add(configuration is IConfigurationSection section ? "section:" + section.Path.ToUpperInvariant() : configuration);
+}

@@ -194,6 +194,25 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops at once: drops queued work, cancels sends in flight and stops the timer, without waiting for them.</summary>
+    public void Stop()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            _timed.Clear();
+            _ready.Clear();
+        }
+
+        _stopping.Cancel();
+        _timer.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Task drained;

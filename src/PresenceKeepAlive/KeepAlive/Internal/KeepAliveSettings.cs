@@ -46,6 +46,12 @@ internal sealed class KeepAliveSettings
     /// </summary>
     public TimeSpan Lease { get; }
 
+    /// <summary>
+    /// Gets how long a sign-off on dispose may take: the lease (after it the service has ended the session anyway),
+    /// but at most 30 seconds, so that disposing never holds a process for hours.
+    /// </summary>
+    public TimeSpan SignOffOnDisposeLimit => Lease < TimeSpan.FromSeconds(30) ? Lease : TimeSpan.FromSeconds(30);
+
     public int RateLimitPerWindow { get; }
 
     public TimeSpan RateLimitWindow { get; }

@@ -38,6 +38,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     private bool _everSent;
     private bool _kept;
     private bool _disposed;
+    private bool _closing;
     private int _disposing;
     private List<Waiter>? _waiters;
 
@@ -151,7 +152,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         bool started;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(_disposed || _closing, this);
             var now = _manager.NowTicks;
             started = !_kept;
             if (started)
@@ -232,6 +233,8 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         bool signOff;
         lock (_gate)
         {
+            // From here on SetAsync is refused: a state accepted now would land after the sign-off and never be refreshed.
+            _closing = true;
             signOff = Settings.SignOffOnDispose && (_everSent || _inFlight) && !(_wantsClear && _status == PresenceSessionStatus.Cleared);
         }
 
@@ -239,8 +242,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         {
             try
             {
-                // Bounded by the lease: after it the service has ended the session anyway.
-                using var giveUp = new CancellationTokenSource(Settings.Lease, _manager.TimeProvider);
+                using var giveUp = new CancellationTokenSource(Settings.SignOffOnDisposeLimit, _manager.TimeProvider);
                 await ClearAsync(giveUp.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)

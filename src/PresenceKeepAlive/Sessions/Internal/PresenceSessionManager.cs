@@ -13,7 +13,7 @@ namespace PresenceKeepAlive.Sessions.Internal;
 /// The sessions of one application registration, sharing one <see cref="KeepAliveScheduler"/> and one
 /// <see cref="RateBudget"/>.
 /// </summary>
-internal sealed class PresenceSessionManager : IPresenceSessionManager
+internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposable
 {
     private readonly ConcurrentDictionary<string, PresenceSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _timeProvider;
@@ -114,7 +114,16 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager
     {
         PresenceRequestValidator.ValidateUserId(userId, nameof(userId));
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return _sessions.GetOrAdd(userId, static (id, manager) => new PresenceSession(id, manager), this);
+        var session = _sessions.GetOrAdd(userId, static (id, manager) => new PresenceSession(id, manager), this);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            // Disposal began while this was added: it may already have passed over the session, so stop it here.
+            session.MarkDisposed();
+            _sessions.TryRemove(new KeyValuePair<string, PresenceSession>(userId, session));
+            throw new ObjectDisposedException(nameof(PresenceSessionManager));
+        }
+
+        return session;
     }
 
     public bool TryGet(string userId, [NotNullWhen(true)] out IPresenceSession? session)
@@ -173,8 +182,8 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager
 
         if (Settings.SignOffOnDispose)
         {
-            // Best effort, bounded by the lease: failures are logged per session; leases end the rest on the service.
-            using var giveUp = new CancellationTokenSource(Settings.Lease, _timeProvider);
+            // Best effort, bounded: failures are logged per session; leases end the rest on the service.
+            using var giveUp = new CancellationTokenSource(Settings.SignOffOnDisposeLimit, _timeProvider);
             var result = await SignOffAllAsync(giveUp.Token).ConfigureAwait(false);
             foreach (var (userId, error) in result.Failed)
             {
@@ -189,6 +198,27 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager
 
         _sessions.Clear();
         await Scheduler.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops every session and the scheduler at once, without signing off (a synchronous dispose cannot wait for
+    /// Graph). Containers that are disposed synchronously call this; hosts and <c>await using</c> call
+    /// <see cref="DisposeAsync"/>, which signs off first when <see cref="PresenceKeepAliveOptions.SignOffOnDispose"/> is set.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var session in _sessions.Values)
+        {
+            session.MarkDisposed();
+        }
+
+        _sessions.Clear();
+        Scheduler.Stop();
     }
 
     internal void Remove(PresenceSession session) =>
