@@ -111,7 +111,11 @@ public sealed class PresenceKeepAliveOptions
     /// <value>The default value is 1 second.</value>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets the longest delay between retries (also caps <c>Retry-After</c>).</summary>
+    /// <summary>
+    /// Gets or sets the longest delay between retries within one send. A <c>Retry-After</c> longer than this (or longer
+    /// than what is left of <see cref="TotalRequestTimeout"/>) is not waited for inside the send: the failure goes back
+    /// to the session, which retries after it, and every session's sends are held until then.
+    /// </summary>
     /// <value>The default value is 30 seconds.</value>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -352,6 +352,32 @@ public class PresenceResiliencePipelineTests
             configure?.Invoke(o);
         });
 
+    [Test]
+    public async Task SetPresenceAsync_RetryAfterWouldOverrunTotalTimeout_SurfacesThe429WithItsRetryAfter()
+    {
+        using var host = CreateSut(o =>
+        {
+            o.MaxRetryAttempts = 3;
+            o.RetryMaxDelay = TimeSpan.FromSeconds(30);
+            o.TotalRequestTimeout = TimeSpan.FromSeconds(60);
+        });
+        host.RespondInTurn(_ => Throttled(TimeSpan.FromSeconds(25)));
+
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        await host.NextRequestAsync();
+        await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(25));
+        await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(25));
+
+        // At 50 s a third 25 s wait would end past the 60 s total: Graph's answer goes back instead of a timeout.
+        var error = await Assert.ThrowsAsync<PresenceRequestException>(() => send.WaitAsync(GraphTestHost.Generous));
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+            Assert.That(error.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(25)));
+            Assert.That(host.Requests.Count, Is.EqualTo(3));
+        });
+    }
+
     private static HttpResponseMessage Throttled(TimeSpan retryAfter)
     {
         var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);

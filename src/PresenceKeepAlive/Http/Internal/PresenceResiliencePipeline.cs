@@ -27,7 +27,7 @@ internal static class PresenceResiliencePipeline
             UseJitter = true,
             Delay = options.RetryBaseDelay,
             MaxDelay = options.RetryMaxDelay,
-            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, options.RetryMaxDelay, timeProvider)),
+            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, options.RetryMaxDelay, options.TotalRequestTimeout, timeProvider)),
             DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome, timeProvider)),
             OnRetry = args =>
             {
@@ -56,7 +56,7 @@ internal static class PresenceResiliencePipeline
         return builder.AddTimeout(options.AttemptTimeout).Build();
     }
 
-    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeSpan maxDelay, TimeProvider timeProvider)
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeSpan maxDelay, TimeSpan totalTimeout, TimeProvider timeProvider)
     {
         if (outcome.Exception is not null)
         {
@@ -71,7 +71,20 @@ internal static class PresenceResiliencePipeline
 
         // A Retry-After longer than we would ever wait inside one send goes back to the caller (and the session's
         // scheduler) rather than being cut short: retrying early only spends more of the rate budget.
-        return RetryAfterOf(response, timeProvider) is not { } wait || wait <= maxDelay;
+        if (RetryAfterOf(response, timeProvider) is not { } wait)
+        {
+            return true;
+        }
+
+        if (wait > maxDelay)
+        {
+            return false;
+        }
+
+        // A wait that the total timeout would cut short is not started: the caller then gets Graph's answer with its
+        // Retry-After (and the scheduler holds every send until then) instead of a timeout that lost both.
+        var started = PresenceSendScope.Started;
+        return started == 0 || timeProvider.GetElapsedTime(started) + wait < totalTimeout;
     }
 
     private static TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome, TimeProvider timeProvider) =>

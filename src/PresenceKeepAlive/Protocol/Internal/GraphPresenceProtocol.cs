@@ -7,6 +7,7 @@ using Microsoft.Graph.Users.Item.Presence.SetPresence;
 using Microsoft.Kiota.Abstractions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Http.Internal;
 
 namespace PresenceKeepAlive.Protocol.Internal;
 
@@ -146,6 +147,7 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
         activity?.SetTag("presence.state", state?.ToString());
 
         var started = _timeProvider.GetTimestamp();
+        PresenceSendScope.Begin(started);
         try
         {
             await send(userId, state, cancellationToken).ConfigureAwait(false);
