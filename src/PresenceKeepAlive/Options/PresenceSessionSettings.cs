@@ -3,7 +3,10 @@ namespace PresenceKeepAlive;
 /// <summary>A user whose presence the hosted service sets on start and keeps alive.</summary>
 public sealed class PresenceSessionSettings
 {
-    /// <summary>Gets or sets the user's object id (a GUID) or user principal name.</summary>
+    /// <summary>
+    /// Gets or sets the user's object id (a GUID) or user principal name. Use the same form your code passes to
+    /// <see cref="IPresenceSessionManager.GetOrCreate(string)"/>: two forms of one user make two sessions on one Graph session.
+    /// </summary>
     /// <value>The default value is an empty string.</value>
     public string UserId { get; set; } = string.Empty;
 

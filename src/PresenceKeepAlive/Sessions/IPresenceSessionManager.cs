@@ -16,6 +16,11 @@ public interface IPresenceSessionManager : IAsyncDisposable
     event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
 
     /// <summary>Returns the session of <paramref name="userId"/>, creating it (status <see cref="PresenceSessionStatus.NotStarted"/>) if needed.</summary>
+    /// <remarks>
+    /// Ids are compared as text, ignoring case. Graph keys an app session by user and application, so use one form of
+    /// id per user throughout (the object id, or the user principal name): a session for each form would write to the
+    /// same Graph session, overwrite each other's state, and one's sign-off would end the other's.
+    /// </remarks>
     /// <param name="userId">The user's object id (GUID) or user principal name.</param>
     /// <returns>The session.</returns>
     /// <exception cref="ArgumentException"><paramref name="userId"/> is empty, or neither a GUID nor a user principal name.</exception>
