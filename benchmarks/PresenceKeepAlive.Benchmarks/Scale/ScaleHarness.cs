@@ -128,6 +128,24 @@ internal static class ScaleHarness
         var alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         var wall = Stopwatch.StartNew();
 
+        // The engine with the same options and seed whichever protocol it sends through.
+        PresenceSessionManager StartEngine(IPresenceProtocol protocol)
+        {
+            var manager = PresenceSessionManager.Create(
+                protocol,
+                new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = engineBudget ?? options.RateLimitPerWindow },
+                time,
+                logger,
+                new PresenceKeepAliveMetrics(null),
+                new Random(1));
+            for (var i = 0; i < n; i++)
+            {
+                _ = manager.GetOrCreate(users[i]).SetAsync(State(i));
+            }
+
+            return manager;
+        }
+
         object keepAlive;
         ServiceProvider? sdk = null;
         SimGraphHandler? sdkHandler = null;
@@ -139,34 +157,10 @@ internal static class ScaleHarness
                 sdkHandler = new SimGraphHandler(graph);
                 var primary = sdkHandler;
                 sdk = SdkServices.Build(() => primary, time);
-                var sdkManager = PresenceSessionManager.Create(
-                    sdk.GetRequiredService<IPresenceProtocol>(),
-                    new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = engineBudget ?? options.RateLimitPerWindow },
-                    time,
-                    logger,
-                    new PresenceKeepAliveMetrics(null),
-                    new Random(1));
-                for (var i = 0; i < n; i++)
-                {
-                    _ = sdkManager.GetOrCreate(users[i]).SetAsync(State(i));
-                }
-
-                keepAlive = sdkManager;
+                keepAlive = StartEngine(sdk.GetRequiredService<IPresenceProtocol>());
                 break;
             case "engine":
-                var manager = PresenceSessionManager.Create(
-                    graph,
-                    new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = engineBudget ?? options.RateLimitPerWindow },
-                    time,
-                    logger,
-                    new PresenceKeepAliveMetrics(null),
-                    new Random(1));
-                for (var i = 0; i < n; i++)
-                {
-                    _ = manager.GetOrCreate(users[i]).SetAsync(State(i));
-                }
-
-                keepAlive = manager;
+                keepAlive = StartEngine(graph);
                 break;
             case "per-user-loop":
                 var loops = new Task[n];
