@@ -64,6 +64,35 @@ public class PresenceSessionTests
     }
 
     [Test]
+    public async Task Refresh_WallClockStepsBackAnHour_KeepsRefreshingEveryIntervalWithoutLapse()
+    {
+        SteppingTimeProvider? wallClock = null;
+        await using var sut = new Sut(
+            new PresenceKeepAliveOptions { RefreshJitter = TimeSpan.Zero, SignOffOnDispose = false },
+            managerTime: fake => wallClock = new SteppingTimeProvider(fake));
+        var session = sut.Manager.GetOrCreate(User);
+        var statuses = RecordStatuses(session);
+        await session.SetAsync(PresenceState.BusyInACall);
+        sut.Time.Run(TimeSpan.FromMinutes(10));
+
+        // NTP or a VM host steps the wall clock back; the monotonic timestamp (and the timer) keep going.
+        wallClock!.StepWallClock(TimeSpan.FromHours(-1));
+        sut.Time.Run(TimeSpan.FromMinutes(61));
+
+        // The fake service records the true time: 71 minutes with a refresh every 4.
+        var sends = sut.Protocol.Accepted;
+        Assert.Multiple(() =>
+        {
+            Assert.That(sends, Has.Count.EqualTo(1 + (71 / 4)));
+            Assert.That(Gaps(sends), Is.All.EqualTo(TimeSpan.FromMinutes(4)));
+            Assert.That(sut.Protocol.LapseCount, Is.Zero);
+            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
+            Assert.That(statuses, Is.EqualTo(new[] { PresenceSessionStatus.Active }));
+            Assert.That(sut.Logger.Collector.GetSnapshot().Where(r => r.Id.Id is 104 or 111), Is.Empty, "no lapse, no late refresh");
+        });
+    }
+
+    [Test]
     public async Task SetAsync_DuringInFlightRefresh_NewerStateLandsLast()
     {
         await using var sut = CreateSut(jitter: TimeSpan.Zero);

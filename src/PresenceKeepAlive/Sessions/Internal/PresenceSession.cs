@@ -80,7 +80,8 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         {
             lock (_gate)
             {
-                return _lastConfirmedTicks == 0 ? null : new DateTimeOffset(_lastConfirmedTicks, TimeSpan.Zero);
+                // Engine time (monotonic, see KeepAliveClock): after a wall-clock step it differs from the wall clock.
+                return _lastConfirmedTicks == 0 ? null : KeepAliveClock.ToDateTimeOffset(_lastConfirmedTicks);
             }
         }
     }
@@ -91,7 +92,8 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         {
             lock (_gate)
             {
-                return _nextRefreshTicks == 0 ? null : new DateTimeOffset(_nextRefreshTicks, TimeSpan.Zero);
+                // Engine time, like LastConfirmedAt: consistent with the intervals waited, not with a stepped wall clock.
+                return _nextRefreshTicks == 0 ? null : KeepAliveClock.ToDateTimeOffset(_nextRefreshTicks);
             }
         }
     }
