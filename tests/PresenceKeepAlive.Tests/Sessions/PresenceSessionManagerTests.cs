@@ -80,6 +80,28 @@ public class PresenceSessionManagerTests
     }
 
     [Test]
+    public async Task SignOffAllAsync_TransientFailure_ReportedAsFailedAndRetriedInTheBackground()
+    {
+        await using var sut = CreateSut();
+        await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.BusyInACall);
+        var b = sut.Manager.GetOrCreate("b@contoso.com");
+        await b.SetAsync(PresenceState.BusyInACall);
+        var failed = 0;
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" && c.UserId == "b@contoso.com" && ++failed == 1
+            ? Task.FromException(FakePresenceProtocol.Transient(HttpStatusCode.ServiceUnavailable))
+            : Task.CompletedTask;
+
+        var result = await sut.Manager.SignOffAllAsync();
+        Assert.That(result.SignedOff, Is.EqualTo(new[] { "a@contoso.com" }));
+        Assert.That(result.Failed.Keys, Is.EquivalentTo(new[] { "b@contoso.com" }));
+        sut.Time.Run(TimeSpan.FromMinutes(30));
+
+        Assert.That(sut.Protocol.CurrentState("b@contoso.com"), Is.Null, "the retry signed b off");
+        Assert.That(b.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
+        Assert.That(sut.Protocol.Calls.Count(c => c.Operation == "setPresence"), Is.EqualTo(2), "nothing is refreshed after a sign-off");
+    }
+
+    [Test]
     public async Task SignOffAllAsync_Cancelled_ReportsSessionsNotSignedOff()
     {
         await using var sut = CreateSut();

@@ -64,6 +64,35 @@ public class PresenceSessionTests
     }
 
     [Test]
+    public async Task Refresh_WallClockStepsBackAnHour_KeepsRefreshingEveryIntervalWithoutLapse()
+    {
+        SteppingTimeProvider? wallClock = null;
+        await using var sut = new Sut(
+            new PresenceKeepAliveOptions { RefreshJitter = TimeSpan.Zero, SignOffOnDispose = false },
+            managerTime: fake => wallClock = new SteppingTimeProvider(fake));
+        var session = sut.Manager.GetOrCreate(User);
+        var statuses = RecordStatuses(session);
+        await session.SetAsync(PresenceState.BusyInACall);
+        sut.Time.Run(TimeSpan.FromMinutes(10));
+
+        // NTP or a VM host steps the wall clock back; the monotonic timestamp (and the timer) keep going.
+        wallClock!.StepWallClock(TimeSpan.FromHours(-1));
+        sut.Time.Run(TimeSpan.FromMinutes(61));
+
+        // The fake service records the true time: 71 minutes with a refresh every 4.
+        var sends = sut.Protocol.Accepted;
+        Assert.Multiple(() =>
+        {
+            Assert.That(sends, Has.Count.EqualTo(1 + (71 / 4)));
+            Assert.That(Gaps(sends), Is.All.EqualTo(TimeSpan.FromMinutes(4)));
+            Assert.That(sut.Protocol.LapseCount, Is.Zero);
+            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
+            Assert.That(statuses, Is.EqualTo(new[] { PresenceSessionStatus.Active }));
+            Assert.That(sut.Logger.Collector.GetSnapshot().Where(r => r.Id.Id is 104 or 111), Is.Empty, "no lapse, no late refresh");
+        });
+    }
+
+    [Test]
     public async Task SetAsync_DuringInFlightRefresh_NewerStateLandsLast()
     {
         await using var sut = CreateSut(jitter: TimeSpan.Zero);
@@ -326,6 +355,106 @@ public class PresenceSessionTests
         Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
         Assert.That(session.NextRefreshAt, Is.Null);
         Assert.That(session.DesiredState, Is.Null);
+    }
+
+    [Test]
+    public async Task ClearAsync_TransientFailureThenSuccess_RetriesAndSignsOff()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+        var statuses = RecordStatuses(session);
+        await session.SetAsync(PresenceState.BusyInACall);
+        var clears = 0;
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" && ++clears == 1
+            ? Task.FromException(FakePresenceProtocol.Transient())
+            : Task.CompletedTask;
+
+        // The caller sees the failed send, as before; the retry goes on in the background.
+        var error = await Assert.ThrowsAsync<PresenceRequestException>(() => session.ClearAsync());
+        Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Retrying));
+        Assert.That(sut.Protocol.CurrentState(User), Is.EqualTo(PresenceState.BusyInACall));
+
+        sut.Time.Run(TimeSpan.FromSeconds(10));
+        Assert.That(sut.Protocol.Calls.Select(c => c.Operation), Is.EqualTo(new[] { "setPresence", "clearPresence", "clearPresence" }));
+        var retryAfter = sut.Protocol.Calls[2].At - sut.Protocol.Calls[1].At;
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(retryAfter, Is.InRange(TimeSpan.FromSeconds(1.6), TimeSpan.FromSeconds(2)), "the first backoff step: 2 s, up to 20% less");
+            Assert.That(sut.Protocol.Calls, Has.Count.EqualTo(3), "nothing after the sign-off landed");
+            Assert.That(sut.Protocol.CurrentState(User), Is.Null);
+            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
+            Assert.That(session.LastError, Is.Null);
+            Assert.That(session.NextRefreshAt, Is.Null);
+            Assert.That(statuses, Is.EqualTo(new[] { PresenceSessionStatus.Active, PresenceSessionStatus.Retrying, PresenceSessionStatus.Cleared }));
+        });
+    }
+
+    [Test]
+    public async Task ClearAsync_TransientFailuresPastTheLease_ClearedWhenTheLeaseEndsWithNoMoreRequests()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+        await session.SetAsync(PresenceState.BusyInACall);
+        var setAt = sut.Time.GetUtcNow();
+        sut.Time.Run(TimeSpan.FromMinutes(1));
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" ? Task.FromException(FakePresenceProtocol.Transient()) : Task.CompletedTask;
+
+        await Assert.ThrowsAsync<PresenceRequestException>(() => session.ClearAsync());
+        sut.Time.Run(sut.Options.Lease);
+        var clears = sut.Protocol.Calls.Where(c => c.Operation == "clearPresence").ToList();
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Cleared), "the service ended the session with the lease");
+            Assert.That(clears, Has.Count.GreaterThan(5), "retried within the lease");
+            Assert.That(clears[^1].At, Is.LessThan(setAt + sut.Options.Lease), "no retry after the lease");
+            Assert.That(sut.Protocol.Calls, Has.Count.EqualTo(1 + clears.Count), "no more requests of any kind");
+            Assert.That(session.LastError?.IsTransient, Is.True);
+            Assert.That(sut.Logger.Collector.GetSnapshot().Where(r => r.Id.Id == 116), Has.Exactly(1).Items);
+        });
+    }
+
+    [Test]
+    public async Task ClearAsync_RetryAfterLongerThanTheLease_NoRetryAndClearedWhenTheLeaseEnds()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+        await session.SetAsync(PresenceState.BusyInACall);
+        sut.Protocol.Handler = c => c.Operation == "clearPresence"
+            ? Task.FromException(new PresenceRequestException("Fake 503") { StatusCode = HttpStatusCode.ServiceUnavailable, RetryAfter = TimeSpan.FromMinutes(10) })
+            : Task.CompletedTask;
+
+        await Assert.ThrowsAsync<PresenceRequestException>(() => session.ClearAsync());
+        sut.Time.Run(sut.Options.Lease - TimeSpan.FromSeconds(1));
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Retrying));
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        Assert.That(sut.Protocol.Calls.Select(c => c.Operation), Is.EqualTo(new[] { "setPresence", "clearPresence" }), "Retry-After is honoured; past the lease nothing is sent");
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
+    }
+
+    [Test]
+    public async Task ClearAsync_PermanentFailure_FailedWithoutRetry()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate(User);
+        await session.SetAsync(PresenceState.BusyInACall);
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" ? Task.FromException(FakePresenceProtocol.Permanent(HttpStatusCode.Unauthorized)) : Task.CompletedTask;
+
+        var error = await Assert.ThrowsAsync<PresenceRequestException>(() => session.ClearAsync());
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Failed));
+            Assert.That(sut.Protocol.Calls.Select(c => c.Operation), Is.EqualTo(new[] { "setPresence", "clearPresence" }), "no retry, no refresh");
+            Assert.That(sut.Logger.Collector.GetSnapshot().Where(r => r.Id.Id == 108), Has.Exactly(1).Items);
+        });
     }
 
     [Test]

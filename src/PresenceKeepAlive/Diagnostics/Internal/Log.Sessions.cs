@@ -49,4 +49,10 @@ internal static partial class Log
 
     [LoggerMessage(114, LogLevel.Warning, "Signing off {UserId} on dispose failed.")]
     public static partial void SignOffOnDisposeFailed(ILogger logger, string userId, Exception exception);
+
+    [LoggerMessage(115, LogLevel.Debug, "Signing off the presence session for {UserId} failed ({StatusCode}); retrying in {RetryIn}, for at most {LeaseLeft} until its lease ends.")]
+    public static partial void SignOffFailedWillRetry(ILogger logger, string userId, int? statusCode, TimeSpan retryIn, TimeSpan leaseLeft, Exception exception);
+
+    [LoggerMessage(116, LogLevel.Warning, "Signing off the presence session for {UserId} kept failing until its {Lease} lease ended; the service has ended the session, so it counts as signed off.")]
+    public static partial void SignOffEndedByLease(ILogger logger, string userId, TimeSpan lease, Exception? exception);
 }

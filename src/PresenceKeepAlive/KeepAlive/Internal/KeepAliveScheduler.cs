@@ -20,7 +20,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     public const int DefaultMaxConcurrency = 64;
 
     private readonly object _gate = new();
-    private readonly TimeProvider _timeProvider;
+    private readonly KeepAliveClock _clock;
     private readonly RateBudget _budget;
     private readonly PresenceKeepAliveMetrics _metrics;
     private readonly ILogger _logger;
@@ -41,8 +41,16 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     private TaskCompletionSource? _drained;
 
     public KeepAliveScheduler(TimeProvider timeProvider, RateBudget budget, PresenceKeepAliveMetrics metrics, ILogger logger, int maxConcurrency = DefaultMaxConcurrency)
+        : this(new KeepAliveClock(timeProvider), budget, metrics, logger, maxConcurrency)
     {
-        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Initializes a scheduler on <paramref name="clock"/>, which the budget's refill grid must share.</summary>
+    public KeepAliveScheduler(KeepAliveClock clock, RateBudget budget, PresenceKeepAliveMetrics metrics, ILogger logger, int maxConcurrency = DefaultMaxConcurrency)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        _clock = clock;
+        var timeProvider = clock.TimeProvider;
         _budget = budget;
         _metrics = metrics;
         _logger = logger;
@@ -88,8 +96,8 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// <summary>Gets the number of sends in flight.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Gets the current time in UTC ticks.</summary>
-    public long NowTicks => _timeProvider.GetUtcNow().UtcTicks;
+    /// <summary>Gets the current time in UTC ticks, advanced monotonically (see <see cref="KeepAliveClock"/>).</summary>
+    public long NowTicks => _clock.NowTicks;
 
     /// <summary>
     /// Queues <paramref name="target"/> to run at <paramref name="dueTicks"/>. Does not dispatch: call <see cref="Pump"/>

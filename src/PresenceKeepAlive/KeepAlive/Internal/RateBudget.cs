@@ -2,8 +2,8 @@ namespace PresenceKeepAlive.KeepAlive.Internal;
 
 /// <summary>
 /// The request budget of one application registration in one tenant: a token bucket refilled on a fixed time grid
-/// by the scheduler, which reads the time from its <see cref="TimeProvider"/>. Not thread-safe: the scheduler calls
-/// it under its lock.
+/// by the scheduler, which reads the time from its monotonic <see cref="KeepAliveClock"/> (a wall-clock step must not
+/// move the grid). Not thread-safe: the scheduler calls it under its lock.
 /// </summary>
 /// <remarks>
 /// <para>

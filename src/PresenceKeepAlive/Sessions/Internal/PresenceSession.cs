@@ -32,6 +32,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     private long _lastConfirmedTicks;
     private long _lapseReferenceTicks;
     private long _nextRefreshTicks;
+    private long _lastSetEndedTicks;
     private PresenceRequestException? _lastError;
     private int _retryAttempt;
     private bool _lapseCounted;
@@ -80,7 +81,8 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         {
             lock (_gate)
             {
-                return _lastConfirmedTicks == 0 ? null : new DateTimeOffset(_lastConfirmedTicks, TimeSpan.Zero);
+                // Engine time (monotonic, see KeepAliveClock): after a wall-clock step it differs from the wall clock.
+                return _lastConfirmedTicks == 0 ? null : KeepAliveClock.ToDateTimeOffset(_lastConfirmedTicks);
             }
         }
     }
@@ -91,7 +93,8 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         {
             lock (_gate)
             {
-                return _nextRefreshTicks == 0 ? null : new DateTimeOffset(_nextRefreshTicks, TimeSpan.Zero);
+                // Engine time, like LastConfirmedAt: consistent with the intervals waited, not with a stepped wall clock.
+                return _nextRefreshTicks == 0 ? null : KeepAliveClock.ToDateTimeOffset(_nextRefreshTicks);
             }
         }
     }
@@ -288,6 +291,9 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         PresenceState? state;
         bool clear;
         long version;
+        var fx = default(Effects);
+        var leaseEnded = false;
+        PresenceRequestException? lastError = null;
         lock (_gate)
         {
             if (token != _scheduleToken || _inFlight || _disposed)
@@ -295,11 +301,29 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
                 return;
             }
 
-            _inFlight = true;
-            _everSent = true;
             version = _version;
             clear = _wantsClear;
             state = _desired;
+            if (clear && priority == WorkPriority.Retry && _manager.NowTicks >= SignOffLeaseEndLocked())
+            {
+                // A sign-off retry that surfaces after the lease (its backoff, Retry-After or the budget held it
+                // that long): the service has ended the session, so sending it would only spend budget.
+                leaseEnded = true;
+                lastError = _lastError;
+                EndSignOffByLeaseLocked(version, ref fx);
+            }
+            else
+            {
+                _inFlight = true;
+                _everSent = true;
+            }
+        }
+
+        if (leaseEnded)
+        {
+            Log.SignOffEndedByLease(_manager.Logger, UserId, Settings.Lease, lastError);
+            Apply(ref fx);
+            return;
         }
 
         var protocol = _manager.Protocol;
@@ -387,6 +411,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
                 }
 
                 _lastConfirmedTicks = now;
+                _lastSetEndedTicks = now;
                 _lapseReferenceTicks = now;
                 _lapseCounted = false;
                 if (_version != version)
@@ -423,7 +448,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         var fx = default(Effects);
         var logKind = FailureLog.None;
-        TimeSpan unconfirmed = default, retryIn = default;
+        TimeSpan unconfirmed = default, retryIn = default, leaseLeft = default;
         PresenceState? desired;
         lock (_gate)
         {
@@ -438,6 +463,13 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             }
 
             var now = _manager.NowTicks;
+            if (!clear)
+            {
+                // A failed set may still have landed (a timeout after the service applied it): the lease that
+                // bounds sign-off retries counts from the end of the last set sent, accepted or not.
+                _lastSetEndedTicks = now;
+            }
+
             var superseded = _version != version;
             if (superseded)
             {
@@ -447,10 +479,34 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
 
             if (clear)
             {
-                logKind = FailureLog.SignOff;
-                if (!superseded)
+                var leaseEnd = SignOffLeaseEndLocked();
+                if (superseded || !error.IsTransient)
                 {
-                    SetStatusLocked(PresenceSessionStatus.Failed, error, ref fx);
+                    logKind = FailureLog.SignOff;
+                    if (!superseded)
+                    {
+                        SetStatusLocked(PresenceSessionStatus.Failed, error, ref fx);
+                    }
+                }
+                else if (now >= leaseEnd)
+                {
+                    logKind = FailureLog.SignOffEndedByLease;
+                    EndSignOffByLeaseLocked(version, ref fx);
+                }
+                else
+                {
+                    // One 503 on sign-off must not leave the user showing the old state for the rest of the lease
+                    // (hours with a long lease): retry like a set, with the same backoff and Retry-After rules. The
+                    // retry is due by the lease end at the latest; one that surfaces then is not sent (RunAsync).
+                    logKind = FailureLog.SignOffRetrying;
+                    _retryAttempt++;
+                    retryIn = RetryDelay(error);
+                    leaseLeft = TimeSpan.FromTicks(leaseEnd - now);
+                    ScheduleLocked(WorkPriority.Retry, Math.Min(now + retryIn.Ticks, leaseEnd), leaseEnd, ref fx);
+
+                    // Nothing is refreshed after a sign-off: the retry is not a refresh.
+                    _nextRefreshTicks = 0;
+                    SetStatusLocked(PresenceSessionStatus.Retrying, error, ref fx);
                 }
             }
             else if (!error.IsTransient)
@@ -504,6 +560,12 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             case FailureLog.SignOff:
                 Log.SignOffFailed(logger, UserId, status, error);
                 break;
+            case FailureLog.SignOffRetrying:
+                Log.SignOffFailedWillRetry(logger, UserId, status, retryIn, leaseLeft, error);
+                break;
+            case FailureLog.SignOffEndedByLease:
+                Log.SignOffEndedByLease(logger, UserId, Settings.Lease, error);
+                break;
             case FailureLog.Permanent:
                 Log.SessionFailed(logger, UserId, status, error.ErrorCode, error);
                 break;
@@ -548,6 +610,26 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         }
 
         return TimeSpan.FromTicks(Math.Max(ticks, TimeSpan.TicksPerMillisecond));
+    }
+
+    /// <summary>
+    /// Returns when the service ends the session by itself: one lease after the last set. Sign-off retries stop
+    /// there, since nothing of ours is left on the service to clear.
+    /// </summary>
+    private long SignOffLeaseEndLocked() => _lastSetEndedTicks + Settings.Lease.Ticks;
+
+    /// <summary>Marks a sign-off that kept failing transiently as done: the lease has ended the session on the service.</summary>
+    private void EndSignOffByLeaseLocked(long version, ref Effects fx)
+    {
+        _everSent = false;
+        _retryAttempt = 0;
+        _nextRefreshTicks = 0;
+
+        // Callers of this clear were already failed with the send's error; any later one of the same desire is done.
+        CompleteWaitersLocked(version, null, ref fx);
+
+        // The status event carries the last failure, so handlers can tell this from an accepted sign-off.
+        SetStatusLocked(PresenceSessionStatus.Cleared, _lastError, ref fx);
     }
 
     private void ScheduleLocked(WorkPriority priority, long dueTicks, long deadlineTicks, ref Effects fx)
@@ -668,6 +750,8 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         Lapsed,
         Permanent,
         SignOff,
+        SignOffRetrying,
+        SignOffEndedByLease,
     }
 
     private readonly record struct Waiter(long Version, TaskCompletionSource Completion);

@@ -61,8 +61,11 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
         Logger = logger;
         Metrics = metrics;
         _random = random ?? new Random();
-        var budget = new RateBudget(Settings.RateLimitPerWindow, Settings.RateLimitWindow, NowTicks);
-        Scheduler = new KeepAliveScheduler(timeProvider, budget, metrics, logger, maxConcurrency);
+
+        // One monotonic clock for the sessions, the scheduler and the budget's refill grid (see KeepAliveClock).
+        Clock = new KeepAliveClock(timeProvider);
+        var budget = new RateBudget(Settings.RateLimitPerWindow, Settings.RateLimitWindow, Clock.NowTicks);
+        Scheduler = new KeepAliveScheduler(Clock, budget, metrics, logger, maxConcurrency);
         _capacitySessions = (long)(budget.SustainedRatePerSecond * Settings.MeanRefreshInterval.TotalSeconds);
     }
 
@@ -88,7 +91,10 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
 
     internal KeepAliveScheduler Scheduler { get; }
 
-    internal long NowTicks => _timeProvider.GetUtcNow().UtcTicks;
+    internal KeepAliveClock Clock { get; }
+
+    /// <summary>Gets the current time in UTC ticks, advanced monotonically: a wall-clock step does not move it.</summary>
+    internal long NowTicks => Clock.NowTicks;
 
     internal TimeProvider TimeProvider => _timeProvider;
 
