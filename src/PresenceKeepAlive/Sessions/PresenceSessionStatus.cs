@@ -9,7 +9,7 @@ public enum PresenceSessionStatus
     /// <summary>The desired state was accepted and is refreshed before every timeout.</summary>
     Active,
 
-    /// <summary>The last send failed transiently; it is being retried and the state has not lapsed yet.</summary>
+    /// <summary>The last send (a state, or a sign-off) failed transiently; it is being retried and the state has not lapsed yet.</summary>
     Retrying,
 
     /// <summary>Sends kept failing past the inactivity timeout: others may see the state fading. Retries go on, and the desired state is re-applied on recovery.</summary>

@@ -205,37 +205,18 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// <summary>Stops at once: drops queued work, cancels sends in flight and stops the timer, without waiting for them.</summary>
     public void Stop()
     {
-        lock (_gate)
+        if (TryStop() is not null)
         {
-            if (_stopped)
-            {
-                return;
-            }
-
-            _stopped = true;
-            _timed.Clear();
-            _ready.Clear();
+            _stopping.Cancel();
+            _timer.Dispose();
         }
-
-        _stopping.Cancel();
-        _timer.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
-        Task drained;
-        lock (_gate)
+        if (TryStop() is not { } drained)
         {
-            if (_stopped)
-            {
-                return;
-            }
-
-            _stopped = true;
-            _timed.Clear();
-            _ready.Clear();
-            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            drained = _inFlight == 0 ? Task.CompletedTask : _drained.Task;
+            return;
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -244,6 +225,24 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         // Sends observe the stopping token; the protocol is expected to honour it promptly.
         await drained.ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    /// <summary>Marks the scheduler stopped and drops queued work; returns a task that completes when no send is in flight, or <see langword="null"/> if it had already stopped.</summary>
+    private Task? TryStop()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return null;
+            }
+
+            _stopped = true;
+            _timed.Clear();
+            _ready.Clear();
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _inFlight == 0 ? Task.CompletedTask : _drained.Task;
+        }
     }
 
     /// <summary>
