@@ -137,7 +137,7 @@ public class PresenceSessionManagerTests
     }
 
     [Test]
-    public async Task DisposeAsync_SignOffHangs_GivesUpAfterTheLease()
+    public async Task DisposeAsync_SignOffHangs_GivesUpAfterThirtySeconds()
     {
         var sut = CreateSut(signOffOnDispose: true);
         await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available);
@@ -146,11 +146,31 @@ public class PresenceSessionManagerTests
 
         var dispose = sut.DisposeAsync().AsTask();
         await sut.Protocol.WaitForCallsAsync(2);
-        Assert.That(dispose.IsCompleted, Is.False);
-        sut.Time.Advance(sut.Options.Lease);
+        sut.Time.Advance(TimeSpan.FromSeconds(29.9));
+        Assert.That(dispose.IsCompleted, Is.False, "gave up before 30 s");
+        sut.Time.Advance(TimeSpan.FromSeconds(0.1));
         await dispose.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.That(sut.Logger.Collector.GetSnapshot().Any(r => r.Id.Id == 114), Is.True, "the failed sign-off is logged");
+    }
+
+    [Test]
+    public async Task DisposeAsync_SetAsyncWhileSigningOff_IsRefusedSoUsersStaySignedOff()
+    {
+        var sut = CreateSut(signOffOnDispose: true);
+        var session = sut.Manager.GetOrCreate("a@contoso.com");
+        await session.SetAsync(PresenceState.BusyInACall);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" ? release.Task : Task.CompletedTask;
+
+        var dispose = sut.DisposeAsync().AsTask();
+        await sut.Protocol.WaitForCallsAsync(2);
+        Assert.That(() => { _ = session.SetAsync(PresenceState.Available); }, Throws.InstanceOf<ObjectDisposedException>());
+        release.SetResult();
+        await dispose.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(sut.Protocol.Calls.Select(c => c.Operation), Is.EqualTo(new[] { "setPresence", "clearPresence" }));
+        Assert.That(sut.Protocol.CurrentState("a@contoso.com"), Is.Null);
     }
 
     [Test]
@@ -195,9 +215,12 @@ public class PresenceSessionManagerTests
         new(new PresenceKeepAliveOptions { SignOffOnDispose = signOffOnDispose });
 
     [Test]
-    public async Task SetAsync_AnotherSessionThrottledWithRetryAfter_HoldsEverySendUntilItPasses()
+    public async Task Refresh_AnotherSessionThrottledWithRetryAfter_WaitsForTheHoldWhileStateChangesStillGo()
     {
-        await using var sut = CreateSut();
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RefreshJitter = TimeSpan.Zero });
+        var b = sut.Manager.GetOrCreate("b@contoso.com");
+        await b.SetAsync(PresenceState.BusyInACall);                       // b's refresh falls due at 4:00
+        sut.Time.Run(TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(55));
         sut.Protocol.Handler = c => c.UserId == "a@contoso.com" && sut.Protocol.CallsFor("a@contoso.com").Count == 1
             ? Task.FromException(new PresenceRequestException("Fake 429")
             {
@@ -205,19 +228,43 @@ public class PresenceSessionManagerTests
                 RetryAfter = TimeSpan.FromSeconds(10),
             })
             : Task.CompletedTask;
-        var throttled = sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available);
-        var error = await Assert.ThrowsAsync<PresenceRequestException>(() => throttled);
-        Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
 
-        // Graph throttles the whole app: b's new state must wait for a's Retry-After rather than spend budget on a 429.
-        var other = sut.Manager.GetOrCreate("b@contoso.com").SetAsync(PresenceState.BusyInACall);
+        // a is throttled at 3:55 for 10 s: Graph throttles the whole app, so b's refresh due at 4:00 waits until 4:05.
+        var throttled = await Assert.ThrowsAsync<PresenceRequestException>(() => sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available));
+        Assert.That(throttled!.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+
+        // A state change is what users see: it is not held (it still takes its place in the budget).
+        await sut.Manager.GetOrCreate("c@contoso.com").SetAsync(PresenceState.Away).WaitAsync(TimeSpan.FromSeconds(10));
+
         sut.Time.Run(TimeSpan.FromSeconds(9.9), TimeSpan.FromSeconds(0.1));
-        Assert.That(sut.Protocol.CallsFor("b@contoso.com"), Is.Empty, "sent during the Retry-After hold");
+        Assert.That(sut.Protocol.CallsFor("b@contoso.com"), Has.Count.EqualTo(1), "b refreshed during the Retry-After hold");
         sut.Time.Run(TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(0.1));
-        await other.WaitAsync(TimeSpan.FromSeconds(10));
 
-        var bCall = sut.Protocol.CallsFor("b@contoso.com").Single();
-        Assert.That(bCall.At - Clock.Start, Is.EqualTo(TimeSpan.FromSeconds(10)).Within(TimeSpan.FromSeconds(0.1)));
+        var bRefresh = sut.Protocol.CallsFor("b@contoso.com")[1];
+        Assert.That(bRefresh.At - Clock.Start, Is.EqualTo(TimeSpan.FromMinutes(4) + TimeSpan.FromSeconds(5)).Within(TimeSpan.FromSeconds(0.1)));
         Assert.That(sut.Protocol.CurrentState("a@contoso.com"), Is.EqualTo(PresenceState.Available), "a's own retry lands after the hold");
+    }
+
+    [Test]
+    public async Task Refresh_ThrottledWithAHugeRetryAfter_HoldsOthersForOneSessionTimeoutAtMost()
+    {
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RefreshJitter = TimeSpan.Zero });
+        var b = sut.Manager.GetOrCreate("b@contoso.com");
+        await b.SetAsync(PresenceState.BusyInACall);
+        sut.Protocol.Handler = c => c.UserId == "a@contoso.com" && sut.Protocol.CallsFor("a@contoso.com").Count == 1
+            ? Task.FromException(new PresenceRequestException("Fake 429")
+            {
+                StatusCode = HttpStatusCode.TooManyRequests,
+                RetryAfter = TimeSpan.FromHours(2),
+            })
+            : Task.CompletedTask;
+        Assert.That(async () => await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available), Throws.TypeOf<PresenceRequestException>());
+
+        sut.Time.Run(TimeSpan.FromMinutes(6));
+
+        // A proxy's or a skewed clock's two hours must not freeze everyone: the hold ends after one timeout (5 min).
+        Assert.That(sut.Protocol.CallsFor("b@contoso.com"), Has.Count.EqualTo(2));
+        Assert.That(sut.Protocol.CallsFor("b@contoso.com")[1].At - Clock.Start, Is.EqualTo(TimeSpan.FromMinutes(5)).Within(TimeSpan.FromSeconds(1)));
+        Assert.That(sut.Protocol.CurrentState("a@contoso.com"), Is.EqualTo(PresenceState.Available));
     }
 }

@@ -145,8 +145,8 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends nothing before <paramref name="untilTicks"/>. Graph throttles per app and tenant, so a 429 with
-    /// <c>Retry-After</c> for one session means every other send before then would be refused too (and spend budget).
+    /// Sends no refresh or retry before <paramref name="untilTicks"/>. Graph throttles per app and tenant, so a 429 with
+    /// <c>Retry-After</c> for one session means every other send before then would likely be refused too (and spend budget).
     /// </summary>
     public void HoldUntil(long untilTicks)
     {
@@ -293,15 +293,17 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             }
         }
 
-        if (now < _heldUntilTicks)
-        {
-            // Throttled: what is ready waits for the hold to end, and counts as waiting for the budget.
-            _lastBudgetShortageTicks = now;
-            return false;
-        }
-
+        var held = now < _heldUntilTicks;
         while (_inFlight < MaxConcurrency && _ready.TryPeek(out var next, out var key))
         {
+            if (held && next.Priority != WorkPriority.StateChange)
+            {
+                // Throttled: refreshes and retries wait for the hold to end (counted as budget waits). State changes and
+                // sign-offs, few and what users see, still go, within the budget, ahead of everything else.
+                _lastBudgetShortageTicks = now;
+                return false;
+            }
+
             if (next.Target.ScheduleToken != next.Token)
             {
                 _ready.Dequeue();
@@ -359,10 +361,12 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             wake = dueTicks;
         }
 
-        if (_ready.Count > 0 && _inFlight < MaxConcurrency)
+        if (_ready.TryPeek(out var head, out _) && _inFlight < MaxConcurrency)
         {
-            // Blocked by the budget or a throttling hold: wake when it refills and the hold has ended.
-            wake = Math.Min(wake, Math.Max(_budget.NextRefillTicks, _heldUntilTicks));
+            // Blocked by the budget, or (refreshes and retries) by a throttling hold: wake when it refills and, for
+            // those, when the hold has ended.
+            var blockedUntil = head.Priority == WorkPriority.StateChange ? _budget.NextRefillTicks : Math.Max(_budget.NextRefillTicks, _heldUntilTicks);
+            wake = Math.Min(wake, blockedUntil);
         }
 
         if (wake == long.MaxValue || wake == _armedAt)

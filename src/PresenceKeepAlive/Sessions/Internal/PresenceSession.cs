@@ -196,6 +196,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             ObjectDisposedException.ThrowIf(_disposed, this);
             var now = _manager.NowTicks;
             _wantsClear = true;
+            _retryAttempt = 0;
             var version = ++_version;
             _nextRefreshTicks = 0;
             if (_kept)
@@ -257,6 +258,15 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
 
         MarkDisposed();
         _manager.Remove(this);
+    }
+
+    /// <summary>Refuses further <see cref="SetAsync"/> calls: the manager is signing every session off before disposing.</summary>
+    internal void BeginClosing()
+    {
+        lock (_gate)
+        {
+            _closing = true;
+        }
     }
 
     /// <summary>Stops the session for good without signing off; pending callers fail with <see cref="ObjectDisposedException"/>.</summary>
@@ -550,7 +560,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         if (error.StatusCode == System.Net.HttpStatusCode.TooManyRequests && error.RetryAfter is { } retryAfter && retryAfter > TimeSpan.Zero)
         {
             // Throttling is per app: hold every session's sends, not only this one's retry.
-            _manager.Scheduler.HoldUntil(_manager.NowTicks + retryAfter.Ticks);
+            _manager.OnThrottled(retryAfter);
         }
 
         var status = (int?)error.StatusCode;
@@ -605,8 +615,9 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         ticks -= (long)(ticks * 0.2 * _manager.NextJitterFraction());
         if (error.RetryAfter is { } retryAfter && retryAfter.Ticks > ticks)
         {
-            // Honoured in full: retrying earlier is refused again and spends budget; the state has lapsed either way.
-            ticks = retryAfter.Ticks;
+            // Honoured, up to one session timeout: a proxy's or a skewed clock's huge value must not park a session
+            // for hours (past one timeout the state has lapsed anyway, and a retry that is throttled again costs one request).
+            ticks = Math.Min(retryAfter.Ticks, settings.SessionTimeout.Ticks);
         }
 
         return TimeSpan.FromTicks(Math.Max(ticks, TimeSpan.TicksPerMillisecond));

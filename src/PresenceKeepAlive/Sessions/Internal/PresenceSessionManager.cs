@@ -120,8 +120,14 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
     {
         PresenceRequestValidator.ValidateUserId(userId, nameof(userId));
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var session = _sessions.GetOrAdd(userId, static (id, manager) => new PresenceSession(id, manager), this);
-        if (Volatile.Read(ref _disposed) != 0)
+        if (_sessions.TryGetValue(userId, out var existing))
+        {
+            return existing;
+        }
+
+        var created = new PresenceSession(userId, this);
+        var session = _sessions.GetOrAdd(userId, created);
+        if (ReferenceEquals(session, created) && Volatile.Read(ref _disposed) != 0)
         {
             // Disposal began while this was added: it may already have passed over the session, so stop it here.
             session.MarkDisposed();
@@ -186,6 +192,12 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
             return;
         }
 
+        foreach (var session in _sessions.Values)
+        {
+            // A state accepted during the sign-off would land after it and never be refreshed.
+            session.BeginClosing();
+        }
+
         if (Settings.SignOffOnDispose)
         {
             // Best effort, bounded: failures are logged per session; leases end the rest on the service.
@@ -225,6 +237,21 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
 
         _sessions.Clear();
         Scheduler.Stop();
+    }
+
+    /// <summary>
+    /// Graph throttles per app and tenant: after a 429 with <c>Retry-After</c>, hold every session's refreshes and
+    /// retries until it has passed (at most one session timeout, so a huge or clock-skewed value cannot freeze them).
+    /// </summary>
+    internal void OnThrottled(TimeSpan retryAfter)
+    {
+        if (retryAfter <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var hold = retryAfter < Settings.SessionTimeout ? retryAfter : Settings.SessionTimeout;
+        Scheduler.HoldUntil(NowTicks + hold.Ticks);
     }
 
     internal void Remove(PresenceSession session) =>
