@@ -359,6 +359,7 @@ public class PresenceResiliencePipelineTests
         {
             o.MaxRetryAttempts = 3;
             o.RetryMaxDelay = TimeSpan.FromSeconds(30);
+            o.AttemptTimeout = TimeSpan.FromSeconds(5);
             o.TotalRequestTimeout = TimeSpan.FromSeconds(60);
         });
         host.RespondInTurn(_ => Throttled(TimeSpan.FromSeconds(25)));
@@ -368,7 +369,8 @@ public class PresenceResiliencePipelineTests
         await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(25));
         await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(25));
 
-        // At 50 s a third 25 s wait would end past the 60 s total: Graph's answer goes back instead of a timeout.
+        // At 50 s a third 25 s wait plus the next attempt's 5 s would end past the 60 s total: Graph's answer goes back
+        // instead of a timeout that lost it.
         var error = await Assert.ThrowsAsync<PresenceRequestException>(() => send.WaitAsync(GraphTestHost.Generous));
         Assert.Multiple(() =>
         {
@@ -376,6 +378,25 @@ public class PresenceResiliencePipelineTests
             Assert.That(error.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(25)));
             Assert.That(host.Requests.Count, Is.EqualTo(3));
         });
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_429RetriedInsideTheSend_ReportsTheThrottlingToTheScheduler()
+    {
+        using var host = CreateSut();
+        host.RespondInTurn(_ => Throttled(TimeSpan.FromSeconds(7)), _ => new HttpResponseMessage(HttpStatusCode.OK));
+        var reported = new List<TimeSpan>();
+
+        // The session manager sets this around each send it dispatches; a 429 retried by Polly never reaches the
+        // session, so without the report other sessions would keep sending into the throttle.
+        PresenceKeepAlive.Http.Internal.PresenceSendScope.OnThrottled(reported.Add);
+        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
+        PresenceKeepAlive.Http.Internal.PresenceSendScope.OnThrottled(null);
+        await host.NextRequestAsync();
+        await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(7));
+        await send;
+
+        Assert.That(reported, Is.EqualTo(new[] { TimeSpan.FromSeconds(7) }));
     }
 
     private static HttpResponseMessage Throttled(TimeSpan retryAfter)

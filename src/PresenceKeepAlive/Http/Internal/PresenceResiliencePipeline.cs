@@ -27,7 +27,7 @@ internal static class PresenceResiliencePipeline
             UseJitter = true,
             Delay = options.RetryBaseDelay,
             MaxDelay = options.RetryMaxDelay,
-            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, options.RetryMaxDelay, options.TotalRequestTimeout, timeProvider)),
+            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, options.RetryMaxDelay, options.TotalRequestTimeout, options.AttemptTimeout, timeProvider)),
             DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome, timeProvider)),
             OnRetry = args =>
             {
@@ -36,6 +36,12 @@ internal static class PresenceResiliencePipeline
                     args.AttemptNumber + 1,
                     args.Outcome.Result is { } r ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "unknown",
                     args.RetryDelay.TotalMilliseconds);
+
+                // Throttling is per app: let the scheduler hold other sessions' refreshes while this send waits.
+                if (args.Outcome.Result is { StatusCode: System.Net.HttpStatusCode.TooManyRequests } && args.RetryDelay > TimeSpan.Zero)
+                {
+                    PresenceSendScope.ReportThrottled(args.RetryDelay);
+                }
 
                 // The response being retried is never read: release its connection now.
                 args.Outcome.Result?.Dispose();
@@ -56,7 +62,7 @@ internal static class PresenceResiliencePipeline
         return builder.AddTimeout(options.AttemptTimeout).Build();
     }
 
-    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeSpan maxDelay, TimeSpan totalTimeout, TimeProvider timeProvider)
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeSpan maxDelay, TimeSpan totalTimeout, TimeSpan attemptTimeout, TimeProvider timeProvider)
     {
         if (outcome.Exception is not null)
         {
@@ -81,10 +87,10 @@ internal static class PresenceResiliencePipeline
             return false;
         }
 
-        // A wait that the total timeout would cut short is not started: the caller then gets Graph's answer with its
-        // Retry-After (and the scheduler holds every send until then) instead of a timeout that lost both.
+        // A wait that leaves the retried attempt less than its own timeout inside the total is not started: the caller
+        // then gets Graph's answer with its Retry-After instead of a timeout that lost both.
         var started = PresenceSendScope.Started;
-        return started == 0 || timeProvider.GetElapsedTime(started) + wait < totalTimeout;
+        return started == 0 || timeProvider.GetElapsedTime(started) + wait + attemptTimeout <= totalTimeout;
     }
 
     private static TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome, TimeProvider timeProvider) =>

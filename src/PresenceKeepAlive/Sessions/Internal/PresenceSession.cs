@@ -1,4 +1,5 @@
 using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Http.Internal;
 using PresenceKeepAlive.KeepAlive.Internal;
 
 namespace PresenceKeepAlive.Sessions.Internal;
@@ -337,6 +338,9 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         }
 
         var protocol = _manager.Protocol;
+
+        // A 429 that the HTTP pipeline retries by itself never reaches OnFailed: this makes it hold the others too.
+        PresenceSendScope.OnThrottled(_manager.ThrottledHandler);
         try
         {
             if (clear)

@@ -22,6 +22,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
     private long _keptCount;
     private int _overCapacity;
     private int _disposed;
+    private Action<TimeSpan>? _throttledHandler;
 
     public PresenceSessionManager(
         IPresenceProtocol protocol,
@@ -90,6 +91,9 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
     internal PresenceKeepAliveMetrics Metrics { get; }
 
     internal KeepAliveScheduler Scheduler { get; }
+
+    /// <summary>Gets <see cref="OnThrottled"/> as a delegate, allocated once.</summary>
+    internal Action<TimeSpan> ThrottledHandler => _throttledHandler ??= OnThrottled;
 
     internal KeepAliveClock Clock { get; }
 
@@ -245,6 +249,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
     /// </summary>
     internal void OnThrottled(TimeSpan retryAfter)
     {
+        // (Also reached from inside the HTTP pipeline through ThrottledHandler, while a send waits out a short Retry-After.)
         if (retryAfter <= TimeSpan.Zero)
         {
             return;
