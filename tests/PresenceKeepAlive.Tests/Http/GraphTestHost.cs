@@ -79,6 +79,13 @@ internal sealed class GraphTestHost : IDisposable
         });
     }
 
+    /// <summary>Never answers (each attempt hangs until a timeout cancels it), recording each request.</summary>
+    public MockedRequest RespondNever() => Mock.When("*").Respond(request =>
+    {
+        Requests.Record(request);
+        return new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously).Task;
+    });
+
     /// <summary>Answers every request with <paramref name="status"/>, recording each request.</summary>
     public MockedRequest RespondAlways(HttpStatusCode status) => RespondInTurn(_ => new HttpResponseMessage(status));
 

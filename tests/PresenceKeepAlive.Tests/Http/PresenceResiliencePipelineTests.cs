@@ -209,19 +209,11 @@ public class PresenceResiliencePipelineTests
     public async Task SetPresenceAsync_NoAttemptEverAnswers_ThrowsTransientTimeoutWithoutStatus()
     {
         using var host = CreateSut(o => o.MaxRetryAttempts = 1);
-        var never = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        host.Mock.When("*").Respond(request =>
-        {
-            host.Requests.Record(request);
-            return never.Task;
-        });
+        host.RespondNever();
 
         var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
         await host.NextRequestAsync();
-        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
-        host.Time.Advance(AttemptTimeout);
-        await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
-        await host.NextRequestAsync();
+        await LetAttemptTimeOutThenRetryAsync(host);
         await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
         host.Time.Advance(AttemptTimeout);
         var ex = await Assert.ThrowsAsync<PresenceRequestException>(() => send);
@@ -300,19 +292,11 @@ public class PresenceResiliencePipelineTests
             o.MaxRetryAttempts = 10;
             o.TotalRequestTimeout = total;
         });
-        var never = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        host.Mock.When("*").Respond(request =>
-        {
-            host.Requests.Record(request);
-            return never.Task;
-        });
+        host.RespondNever();
 
         var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
         await host.NextRequestAsync();
-        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
-        host.Time.Advance(AttemptTimeout);
-        var delay = await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
-        await host.NextRequestAsync();
+        var delay = await LetAttemptTimeOutThenRetryAsync(host);
         await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
         host.Time.Advance(total - AttemptTimeout - delay);
 
@@ -414,5 +398,15 @@ public class PresenceResiliencePipelineTests
         Assert.That(await host.Requests.WaitAsync(GraphTestHost.Short), Is.False, $"Retried before the {wait} Retry-After elapsed.");
         host.Time.Advance(TimeSpan.FromSeconds(0.1));
         await host.NextRequestAsync();
+    }
+
+    /// <summary>Lets the attempt in flight hit AttemptTimeout, skips the retry delay, and waits for the next attempt.</summary>
+    private static async Task<TimeSpan> LetAttemptTimeOutThenRetryAsync(GraphTestHost host)
+    {
+        await host.Time.WaitForTimerAsync(d => d == AttemptTimeout, GraphTestHost.Generous);
+        host.Time.Advance(AttemptTimeout);
+        var delay = await host.AdvancePastRetryDelayAsync(RetryMaxDelay);
+        await host.NextRequestAsync();
+        return delay;
     }
 }
