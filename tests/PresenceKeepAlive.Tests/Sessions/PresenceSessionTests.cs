@@ -218,6 +218,26 @@ public class PresenceSessionTests
     }
 
     [Test]
+    public async Task DisposeAsync_CalledTwiceWhileSigningOff_SecondWaitsForTheFirst()
+    {
+        await using var sut = CreateSut(signOffOnDispose: true);
+        var session = sut.Manager.GetOrCreate(User);
+        await session.SetAsync(PresenceState.BusyInACall);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Protocol.Handler = c => c.Operation == "clearPresence" ? release.Task : Task.CompletedTask;
+
+        var first = session.DisposeAsync().AsTask();
+        await sut.Protocol.WaitForCallsAsync(2);
+        var second = session.DisposeAsync().AsTask();
+        Assert.That(second.IsCompleted, Is.False, "the second caller must not assume the session is gone yet");
+        release.SetResult();
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Disposed));
+        Assert.That(sut.Protocol.Calls.Count(c => c.Operation == "clearPresence"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task DisposeAsync_WithoutSignOff_StopsRefreshing()
     {
         await using var sut = CreateSut();

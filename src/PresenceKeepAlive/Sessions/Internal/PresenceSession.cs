@@ -42,6 +42,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     private bool _disposed;
     private bool _closing;
     private int _disposing;
+    private Task? _disposal;
     private List<Waiter>? _waiters;
 
     public PresenceSession(string userId, PresenceSessionManager manager)
@@ -228,7 +229,29 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         return task.WaitAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <remarks>Concurrent and repeated calls all wait for the one disposal.</remarks>
+    public ValueTask DisposeAsync()
+    {
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Interlocked.CompareExchange(ref _disposal, mine.Task, null);
+        return first is not null ? new ValueTask(first) : new ValueTask(RunDisposalAsync(mine));
+    }
+
+    private async Task RunDisposalAsync(TaskCompletionSource done)
+    {
+        try
+        {
+            await DisposeCoreAsync().ConfigureAwait(false);
+            done.SetResult();
+        }
+        catch (Exception ex)
+        {
+            done.SetException(ex);
+            throw;
+        }
+    }
+
+    private async Task DisposeCoreAsync()
     {
         if (Interlocked.Exchange(ref _disposing, 1) != 0)
         {

@@ -22,6 +22,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
     private long _keptCount;
     private int _overCapacity;
     private int _disposed;
+    private Task? _disposal;
     private Action<TimeSpan>? _throttledHandler;
 
     public PresenceSessionManager(
@@ -189,7 +190,29 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <remarks>Concurrent and repeated calls all wait for the one disposal.</remarks>
+    public ValueTask DisposeAsync()
+    {
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Interlocked.CompareExchange(ref _disposal, mine.Task, null);
+        return first is not null ? new ValueTask(first) : new ValueTask(RunDisposalAsync(mine));
+    }
+
+    private async Task RunDisposalAsync(TaskCompletionSource done)
+    {
+        try
+        {
+            await DisposeCoreAsync().ConfigureAwait(false);
+            done.SetResult();
+        }
+        catch (Exception ex)
+        {
+            done.SetException(ex);
+            throw;
+        }
+    }
+
+    private async Task DisposeCoreAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
