@@ -46,7 +46,7 @@ internal static class RealTimerMemory
 
     private static double Engine(IPresenceProtocol protocol, string[] users)
     {
-        Collect();
+        FullGc.Collect();
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
         var manager = PresenceSessionManager.Create(
             protocol,
@@ -59,7 +59,7 @@ internal static class RealTimerMemory
             manager.GetOrCreate(user).SetAsync(PresenceState.BusyInACall).GetAwaiter().GetResult();
         }
 
-        Collect();
+        FullGc.Collect();
         var bytes = (GC.GetTotalMemory(forceFullCollection: true) - baseline) / (double)users.Length;
         if (manager.Sessions.Any(s => s.Status != PresenceSessionStatus.Active))
         {
@@ -72,7 +72,7 @@ internal static class RealTimerMemory
 
     private static double Loops(IPresenceProtocol protocol, string[] users)
     {
-        Collect();
+        FullGc.Collect();
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
         using var cts = new CancellationTokenSource();
         var tasks = new Task[users.Length];
@@ -81,7 +81,7 @@ internal static class RealTimerMemory
             tasks[i] = LoopAsync(protocol, users[i], cts.Token);
         }
 
-        Collect();
+        FullGc.Collect();
         var bytes = (GC.GetTotalMemory(forceFullCollection: true) - baseline) / (double)users.Length;
         cts.Cancel();
         Task.WaitAll(tasks);
@@ -102,13 +102,6 @@ internal static class RealTimerMemory
                 return;
             }
         }
-    }
-
-    private static void Collect()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
     }
 
     private sealed class NoOpProtocol : IPresenceProtocol

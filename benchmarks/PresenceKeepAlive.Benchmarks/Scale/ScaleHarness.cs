@@ -120,7 +120,7 @@ internal static class ScaleHarness
         var logger = new CountingLogger();
         using var cts = new CancellationTokenSource();
 
-        Collect();
+        FullGc.Collect();
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
         var process = Process.GetCurrentProcess();
         process.Refresh();
@@ -183,7 +183,7 @@ internal static class ScaleHarness
         var cpu = process.TotalProcessorTime - cpu0;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
 
-        Collect();
+        FullGc.Collect();
         var retained = GC.GetTotalMemory(forceFullCollection: true) - baseline;
         GC.KeepAlive(keepAlive);
         GC.KeepAlive(users);
@@ -274,13 +274,6 @@ internal static class ScaleHarness
                 }
             }
         }
-    }
-
-    private static void Collect()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
     }
 
     private sealed record Result(

@@ -103,9 +103,7 @@ internal static class SdkOverhead
 
     private static async Task<(double CpuMicros, double WallMicros, double Bytes, double Pending)> MeasureAsync(Func<Task> call, int calls)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
+        FullGc.Collect();
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpu0 = process.TotalProcessorTime;

@@ -230,26 +230,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     }
 
     /// <remarks>Concurrent and repeated calls all wait for the one disposal.</remarks>
-    public ValueTask DisposeAsync()
-    {
-        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = Interlocked.CompareExchange(ref _disposal, mine.Task, null);
-        return first is not null ? new ValueTask(first) : new ValueTask(RunDisposalAsync(mine));
-    }
-
-    private async Task RunDisposalAsync(TaskCompletionSource done)
-    {
-        try
-        {
-            await DisposeCoreAsync().ConfigureAwait(false);
-            done.SetResult();
-        }
-        catch (Exception ex)
-        {
-            done.SetException(ex);
-            throw;
-        }
-    }
+    public ValueTask DisposeAsync() => DisposeOnce.Run(ref _disposal, DisposeCoreAsync);
 
     private async Task DisposeCoreAsync()
     {
