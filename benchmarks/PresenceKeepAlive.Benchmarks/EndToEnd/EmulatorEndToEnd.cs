@@ -52,7 +52,6 @@ internal static class EmulatorEndToEnd
             o.BaseUrl = emulator.GraphV1Url.ToString();
             o.SessionTimeout = Real(TimeSpan.FromMinutes(5));
             o.RefreshInterval = Real(TimeSpan.FromMinutes(4));
-            o.RefreshJitter = Real(TimeSpan.FromSeconds(30));
             o.RateLimitWindow = Real(TimeSpan.FromSeconds(30));
             o.RateLimitPerWindow = 1_500;
             o.Lease = TimeSpan.FromMinutes(15); // sent to the emulator, which reads it in emulated time

@@ -44,8 +44,8 @@ public class SessionBenchmarks
     {
         public PresenceProtocol Protocol => PresenceProtocol.SetPresence;
 
-        public Task SetPresenceAsync(string userId, PresenceState state, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task SetPresenceAsync(string userId, PresenceState state, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task ClearPresenceAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task ClearPresenceAsync(string userId, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -92,7 +92,7 @@ internal static class RealTimerMemory
     {
         while (!ct.IsCancellationRequested)
         {
-            await protocol.SetPresenceAsync(user, PresenceState.BusyInACall, ct);
+            await protocol.SetPresenceAsync(user, PresenceState.BusyInACall, default, ct);
             try
             {
                 await Task.Delay(TimeSpan.FromMinutes(4), TimeProvider.System, ct);
@@ -108,8 +108,8 @@ internal static class RealTimerMemory
     {
         public PresenceProtocol Protocol => PresenceProtocol.SetPresence;
 
-        public Task SetPresenceAsync(string userId, PresenceState state, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task SetPresenceAsync(string userId, PresenceState state, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task ClearPresenceAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task ClearPresenceAsync(string userId, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -65,7 +65,7 @@ internal static class ScaleHarness
 
         var options = new PresenceKeepAliveOptions();
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"Scale harness: {hours} simulated hours; budget {options.RateLimitPerWindow}/{options.RateLimitWindow.TotalSeconds} s; refresh {options.RefreshInterval} - jitter up to {options.RefreshJitter}; timeout {options.SessionTimeout}.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Scale harness: {hours} simulated hours; budget {options.RateLimitPerWindow}/{options.RateLimitWindow.TotalSeconds} s; refresh {options.RefreshInterval?.ToString() ?? "timeout - margin"}; timeout {options.SessionTimeout}.");
         report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformationText()}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}.");
         report.AppendLine();
         report.AppendLine("| sessions | approach | requests/session/h (ideal 15) | accepted | 429s | lapse events | users ever lapsed | users live at end | timer wake-ups/h | CPU µs/request (excl. fake Graph) | alloc B/request | bytes/session | over-capacity warning | wall s |");
@@ -166,7 +166,7 @@ internal static class ScaleHarness
                 var loops = new Task[n];
                 for (var i = 0; i < n; i++)
                 {
-                    loops[i] = PerUserLoopAsync(graph, time, users[i], State(i), options.RefreshInterval, cts.Token);
+                    loops[i] = PerUserLoopAsync(graph, time, users[i], State(i), options.RefreshInterval ?? TimeSpan.FromMinutes(4), cts.Token);
                 }
 
                 keepAlive = loops;

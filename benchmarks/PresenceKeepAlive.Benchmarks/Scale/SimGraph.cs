@@ -55,9 +55,12 @@ internal sealed class SimGraph : IPresenceProtocol
     /// <summary>Gets the time spent inside this handler, in <see cref="Stopwatch"/> ticks.</summary>
     public long HandlerTicks { get; private set; }
 
-    public Task SetPresenceAsync(string userId, PresenceState state, CancellationToken cancellationToken) => Handle(userId, clear: false);
+    // Stands in for the HTTP pipeline, so every attempt passes the app's gate as it would there.
+    public Task SetPresenceAsync(string userId, PresenceState state, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) =>
+        PresenceKeepAlive.Http.Internal.PresenceSendScope.Current?.TryEnterAttempt() == false ? throw new InvalidOperationException("An attempt was sent without a place in the budget.") : Handle(userId, clear: false);
 
-    public Task ClearPresenceAsync(string userId, CancellationToken cancellationToken) => Handle(userId, clear: true);
+    public Task ClearPresenceAsync(string userId, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) =>
+        PresenceKeepAlive.Http.Internal.PresenceSendScope.Current?.TryEnterAttempt() == false ? throw new InvalidOperationException("An attempt was sent without a place in the budget.") : Handle(userId, clear: true);
 
     /// <summary>Counts the users unserved for longer than the timeout at the end of the run, and users ever lapsed.</summary>
     public (long OpenLapses, int UsersLapsed) Finish()

@@ -52,7 +52,7 @@ internal static class SdkOverhead
         var cases = new (string Name, Func<Task> Call)[]
         {
             ("engine alone: IPresenceSession.SetAsync, no-op protocol", () => engineSession.SetAsync(State())),
-            ("SDK alone: IPresenceProtocol.SetPresenceAsync (DI graph, Polly, Graph handlers, Kiota, in-memory 200)", () => protocol.SetPresenceAsync("bob@contoso.com", State(), CancellationToken.None)),
+            ("SDK alone: IPresenceProtocol.SetPresenceAsync (DI graph, Polly, Graph handlers, Kiota, in-memory 200)", () => protocol.SetPresenceAsync("bob@contoso.com", State(), default, CancellationToken.None)),
             ("engine + SDK: IPresenceSession.SetAsync from the same container", () => sdkSession.SetAsync(State())),
         };
 
@@ -132,8 +132,8 @@ internal static class SdkOverhead
     {
         public PresenceProtocol Protocol => PresenceProtocol.SetPresence;
 
-        public Task SetPresenceAsync(string userId, PresenceState state, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task SetPresenceAsync(string userId, PresenceState state, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task ClearPresenceAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task ClearPresenceAsync(string userId, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -8,6 +8,7 @@ using PresenceKeepAlive.DependencyInjection.Internal;
 using PresenceKeepAlive.Diagnostics.Internal;
 using PresenceKeepAlive.Hosting.Internal;
 using PresenceKeepAlive.Http.Internal;
+using PresenceKeepAlive.KeepAlive.Internal;
 using PresenceKeepAlive.Protocol.Internal;
 using PresenceKeepAlive.Sessions.Internal;
 
@@ -82,6 +83,12 @@ public static class PresenceKeepAliveServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PresenceKeepAliveOptions>, PresenceKeepAliveOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new PresenceKeepAliveMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp =>
+        {
+            // One gate per app registration and tenant: the scheduler and every HTTP attempt of the named client pass it.
+            var o = sp.GetRequiredService<IOptions<PresenceKeepAliveOptions>>().Value;
+            return new RequestGate(o.RateLimitPerWindow, o.RateLimitWindow, new KeepAliveClock(sp.GetRequiredService<TimeProvider>()));
+        });
         services.TryAddSingleton<PresenceHttpPolicy>();
         services.TryAddSingleton<IPresenceProtocol>(CreateProtocol);
         services.TryAddSingleton<IPresenceSessionManager, PresenceSessionManager>();

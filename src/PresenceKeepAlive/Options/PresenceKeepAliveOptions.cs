@@ -75,17 +75,46 @@ public sealed class PresenceKeepAliveOptions
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Gets or sets how often each session is refreshed. Must be shorter than <see cref="SessionTimeout"/>; the
-    /// scheduler subtracts up to <see cref="RefreshJitter"/> so that sessions started together do not refresh together.
+    /// Gets or sets the longest time between two refreshes of a session whose state times out. When it is not set, each
+    /// refresh is due <see cref="RefreshMargin"/> before the session's deadline, the fewest requests the service's
+    /// rules allow. Set it only to refresh more often than that; it must be shorter than <see cref="SessionTimeout"/>.
     /// </summary>
-    /// <value>The default value is 4 minutes.</value>
-    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(4);
+    /// <remarks>
+    /// A session's deadline is when the service would fade or end it: its last accepted request plus
+    /// <see cref="SessionTimeout"/> for <c>Available</c> (every state with <see cref="AllStatesTimeOut"/> or the
+    /// <see cref="PresenceProtocol.Patch"/> protocol), and plus <see cref="Lease"/> for every state. Sessions are spread
+    /// evenly over the interval by a phase of their own, so those started together do not refresh together.
+    /// </remarks>
+    /// <value>The default value is <see langword="null"/>: 4 minutes 35 seconds for an <c>Available</c> session at the defaults.</value>
+    public TimeSpan? RefreshInterval { get; set; }
 
     /// <summary>
-    /// Gets or sets the most that is subtracted, at random, from each refresh interval.
+    /// Gets or sets how long before a session's deadline its refresh is due: the time left for latency and a few
+    /// retries before the state fades. A throttling hold never delays a refresh past this point.
     /// </summary>
-    /// <value>The default value is 30 seconds.</value>
-    public TimeSpan RefreshJitter { get; set; } = TimeSpan.FromSeconds(30);
+    /// <value>The default value is <see langword="null"/>: one twelfth of <see cref="SessionTimeout"/>, 25 seconds at the defaults.</value>
+    public TimeSpan? RefreshMargin { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether every state is treated as timing out after <see cref="SessionTimeout"/>,
+    /// not only <c>Available</c>. Graph documents the inactivity timeout for <c>Available</c> only, so by default Busy,
+    /// Do not disturb and Away sessions are refreshed only before their <see cref="Lease"/> ends; set this for the
+    /// conservative behaviour (every session refreshed within <see cref="SessionTimeout"/>). The
+    /// <see cref="PresenceProtocol.Patch"/> protocol has no lease, so there every state times out whatever this says.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool AllStatesTimeOut { get; set; }
+
+    /// <summary>
+    /// Gets or sets the most presence requests in flight at once. Hanging requests hold their place until
+    /// <see cref="AttemptTimeout"/> releases it, so the default is large enough that the rate budget, not this bound,
+    /// limits how fast requests go even while some users' requests hang.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the rate budget's requests per second times
+    /// <see cref="TotalRequestTimeout"/> (3,000 at the defaults), at least 16.
+    /// </value>
+    public int? MaxConcurrentRequests { get; set; }
 
     /// <summary>
     /// Gets or sets the lease sent as <c>expirationDuration</c> (PT5M to PT4H): how long a user keeps the state if this
@@ -103,7 +132,12 @@ public sealed class PresenceKeepAliveOptions
     /// <value>The default value is 30 seconds.</value>
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Gets or sets how many times a transiently failed HTTP request is retried within one send.</summary>
+    /// <summary>
+    /// Gets or sets how many times a transiently failed HTTP request (408, 5xx, network error, attempt timeout) is retried
+    /// within one send. Each retry takes its own place in the rate budget at the moment it leaves; when the budget has
+    /// none, or every session's requests are failing, the send ends and the session retries through the scheduler
+    /// instead. A 429 is never retried within a send: the session and the scheduler handle throttling.
+    /// </summary>
     /// <value>The default value is 3.</value>
     public int MaxRetryAttempts { get; set; } = 3;
 

@@ -235,7 +235,7 @@ internal sealed class IntegrationHarness : IAsyncDisposable
             var budget = Scheduler.Budget;
             Assert.Fail(
                 $"{overdue.Count} sessions are more than {StallTolerance} overdue at {now:O} (first: {overdue[0].UserId}, {overdue[0].Status}, due {overdue[0].NextRefreshAt:O}); " +
-                $"in flight {Scheduler.InFlight}, queued {Scheduler.QueuedCount}, budget {budget.Available} next refill {new DateTimeOffset(budget.NextRefillTicks, TimeSpan.Zero):O}, " +
+                $"in flight {Scheduler.InFlight}, queued {Scheduler.QueuedCount}, budget {budget.Available} next free {new DateTimeOffset(budget.NextFreeTicks(now.UtcTicks), TimeSpan.Zero):O}, " +
                 $"emulator requests {Emulator.Counters.TotalRequests}.");
         }
     }
@@ -285,7 +285,7 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         var budget = Scheduler.Budget;
         if (budget.Available <= 0)
         {
-            var refill = new DateTimeOffset(budget.NextRefillTicks, TimeSpan.Zero);
+            var refill = new DateTimeOffset(Math.Min(budget.NextFreeTicks(now.UtcTicks), DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
             if (refill > now && refill < next)
             {
                 next = refill;

@@ -9,7 +9,7 @@ public class SessionLogLevelTests
     [Test]
     public async Task Refresh_FailingLongerThanTheTimeout_WarnsPastHalfTheTimeoutThenOneErrorOnLapseThenQuietRetries()
     {
-        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RefreshJitter = TimeSpan.Zero });
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
         await sut.Manager.GetOrCreate("adele@contoso.com").SetAsync(PresenceState.Available);
         sut.Protocol.Handler = _ => Task.FromException(FakePresenceProtocol.Transient(HttpStatusCode.ServiceUnavailable));
 

@@ -106,17 +106,27 @@ internal sealed class FakePresenceProtocol : IPresenceProtocol
         }
     }
 
-    public Task SetPresenceAsync(string userId, PresenceState state, CancellationToken cancellationToken) =>
-        HandleAsync(new RecordedCall("setPresence", userId, state, _timeProvider.GetUtcNow()), cancellationToken);
+    /// <summary>Gets the parent span context of each call, in call order.</summary>
+    public List<System.Diagnostics.ActivityContext> Parents { get; } = [];
 
-    public Task ClearPresenceAsync(string userId, CancellationToken cancellationToken) =>
-        HandleAsync(new RecordedCall("clearPresence", userId, null, _timeProvider.GetUtcNow()), cancellationToken);
+    public Task SetPresenceAsync(string userId, PresenceState state, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) =>
+        HandleAsync(parent, new RecordedCall("setPresence", userId, state, _timeProvider.GetUtcNow()), cancellationToken);
 
-    private async Task HandleAsync(RecordedCall call, CancellationToken cancellationToken)
+    public Task ClearPresenceAsync(string userId, System.Diagnostics.ActivityContext parent, CancellationToken cancellationToken) =>
+        HandleAsync(parent, new RecordedCall("clearPresence", userId, null, _timeProvider.GetUtcNow()), cancellationToken);
+
+    private async Task HandleAsync(System.Diagnostics.ActivityContext parent, RecordedCall call, CancellationToken cancellationToken)
     {
+        // Stands in for the HTTP pipeline: every attempt passes the app's gate, as the real handler does.
+        if (PresenceKeepAlive.Http.Internal.PresenceSendScope.Current?.TryEnterAttempt() == false)
+        {
+            throw new InvalidOperationException("An attempt was sent without a place in the rate budget.");
+        }
+
         List<TaskCompletionSource>? signals = null;
         lock (_gate)
         {
+            Parents.Add(parent);
             CallCount++;
             if (RecordCalls)
             {

@@ -1,3 +1,4 @@
+using PresenceKeepAlive.Protocol.Internal;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;

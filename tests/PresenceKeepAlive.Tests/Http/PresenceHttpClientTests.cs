@@ -1,3 +1,4 @@
+using PresenceKeepAlive.Protocol.Internal;
 using System.Net;
 using PresenceKeepAlive.Http.Internal;
 

@@ -1,3 +1,4 @@
+using PresenceKeepAlive.Protocol.Internal;
 using System.Net;
 using System.Net.Http.Headers;
 using PresenceKeepAlive.Tests.Protocol;
@@ -362,25 +363,6 @@ public class PresenceResiliencePipelineTests
             Assert.That(error.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(25)));
             Assert.That(host.Requests.Count, Is.EqualTo(3));
         });
-    }
-
-    [Test]
-    public async Task SetPresenceAsync_429RetriedInsideTheSend_ReportsTheThrottlingToTheScheduler()
-    {
-        using var host = CreateSut();
-        host.RespondInTurn(_ => Throttled(TimeSpan.FromSeconds(7)), _ => new HttpResponseMessage(HttpStatusCode.OK));
-        var reported = new List<TimeSpan>();
-
-        // The session manager sets this around each send it dispatches; a 429 retried by Polly never reaches the
-        // session, so without the report other sessions would keep sending into the throttle.
-        PresenceKeepAlive.Http.Internal.PresenceSendScope.OnThrottled(reported.Add);
-        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
-        PresenceKeepAlive.Http.Internal.PresenceSendScope.OnThrottled(null);
-        await host.NextRequestAsync();
-        await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(7));
-        await send;
-
-        Assert.That(reported, Is.EqualTo(new[] { TimeSpan.FromSeconds(7) }));
     }
 
     private static HttpResponseMessage Throttled(TimeSpan retryAfter)

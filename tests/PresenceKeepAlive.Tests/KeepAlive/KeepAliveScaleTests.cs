@@ -80,7 +80,7 @@ public class KeepAliveScaleTests
             SignOffOnDispose = false,
             RateLimitPerWindow = 3,
             RefreshInterval = TimeSpan.FromSeconds(60),
-            RefreshJitter = TimeSpan.Zero,
+            
             SessionTimeout = TimeSpan.FromMinutes(10),
         });
         var sets = new List<Task>();

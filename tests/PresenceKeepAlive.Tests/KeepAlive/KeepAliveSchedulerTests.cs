@@ -17,7 +17,7 @@ public class KeepAliveSchedulerTests
         using var waits = new MetricCollector<long>(metrics.Meter, "presencekeepalive.rate_budget.waits");
 
         // Fewer than 3 per window: one token per 10 s window.
-        await using var sut = CreateSut(time, metrics, new RateBudget(1, TimeSpan.FromSeconds(10), time.GetUtcNow().UtcTicks));
+        await using var sut = CreateSut(time, metrics, new RequestGate(1, TimeSpan.FromSeconds(10), new KeepAliveClock(time)));
         var order = new List<string>();
         var now = time.GetUtcNow().UtcTicks;
         var items = new (string Name, WorkPriority Priority, long Deadline)[]
@@ -47,7 +47,7 @@ public class KeepAliveSchedulerTests
     public async Task Schedule_StaleToken_ItemIsDroppedWithoutSpendingBudget()
     {
         var time = Clock.Create();
-        await using var sut = CreateSut(time, new PresenceKeepAliveMetrics(null), new RateBudget(1, TimeSpan.FromSeconds(10), time.GetUtcNow().UtcTicks));
+        await using var sut = CreateSut(time, new PresenceKeepAliveMetrics(null), new RequestGate(1, TimeSpan.FromSeconds(10), new KeepAliveClock(time)));
         var order = new List<string>();
         var stale = new Work("stale", order) { ScheduleToken = 2 };
         sut.Schedule(stale, 1, WorkPriority.StateChange, time.GetUtcNow().UtcTicks, 0);
@@ -63,7 +63,7 @@ public class KeepAliveSchedulerTests
     public async Task Schedule_ManyFutureItems_FireAtTheirDueTimesOnOneTimer()
     {
         var time = Clock.Create();
-        await using var sut = CreateSut(time, new PresenceKeepAliveMetrics(null), new RateBudget(1_000_000, TimeSpan.FromSeconds(1), time.GetUtcNow().UtcTicks));
+        await using var sut = CreateSut(time, new PresenceKeepAliveMetrics(null), new RequestGate(1_000_000, TimeSpan.FromSeconds(1), new KeepAliveClock(time)));
         var fired = new List<(string, DateTimeOffset)>();
         var start = time.GetUtcNow();
         for (var i = 10; i >= 1; i--)
@@ -95,7 +95,7 @@ public class KeepAliveSchedulerTests
 
     private static long H(int hours) => TimeSpan.FromHours(hours).Ticks;
 
-    private static KeepAliveScheduler CreateSut(TimeProvider time, PresenceKeepAliveMetrics metrics, RateBudget budget) =>
+    private static KeepAliveScheduler CreateSut(TimeProvider time, PresenceKeepAliveMetrics metrics, RequestGate budget) =>
         new(time, budget, metrics, NullLogger.Instance);
 
     private sealed class Work(string name, List<string>? order, Action? onRun = null) : IScheduledWork

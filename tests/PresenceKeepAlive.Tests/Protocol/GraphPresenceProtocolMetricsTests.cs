@@ -1,3 +1,4 @@
+using PresenceKeepAlive.Protocol.Internal;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;

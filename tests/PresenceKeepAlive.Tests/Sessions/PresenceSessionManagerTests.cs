@@ -197,7 +197,6 @@ public class PresenceSessionManagerTests
         {
             SignOffOnDispose = false,
             RefreshInterval = TimeSpan.Zero,
-            RefreshJitter = TimeSpan.FromSeconds(-5),
             SessionTimeout = TimeSpan.FromMinutes(-1),
             RateLimitPerWindow = 0,
             RateLimitWindow = TimeSpan.Zero,
@@ -217,7 +216,7 @@ public class PresenceSessionManagerTests
     [Test]
     public async Task Refresh_AnotherSessionThrottledWithRetryAfter_WaitsForTheHoldWhileStateChangesStillGo()
     {
-        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RefreshJitter = TimeSpan.Zero });
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
         var b = sut.Manager.GetOrCreate("b@contoso.com");
         await b.SetAsync(PresenceState.BusyInACall);                       // b's refresh falls due at 4:00
         sut.Time.Run(TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(55));
@@ -248,7 +247,7 @@ public class PresenceSessionManagerTests
     [Test]
     public async Task Refresh_ThrottledWithAHugeRetryAfter_HoldsOthersForOneSessionTimeoutAtMost()
     {
-        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RefreshJitter = TimeSpan.Zero });
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
         var b = sut.Manager.GetOrCreate("b@contoso.com");
         await b.SetAsync(PresenceState.BusyInACall);
         sut.Protocol.Handler = c => c.UserId == "a@contoso.com" && sut.Protocol.CallsFor("a@contoso.com").Count == 1

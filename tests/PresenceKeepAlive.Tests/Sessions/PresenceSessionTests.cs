@@ -68,7 +68,7 @@ public class PresenceSessionTests
     {
         SteppingTimeProvider? wallClock = null;
         await using var sut = new Sut(
-            new PresenceKeepAliveOptions { RefreshJitter = TimeSpan.Zero, SignOffOnDispose = false },
+            new PresenceKeepAliveOptions { SignOffOnDispose = false },
             managerTime: fake => wallClock = new SteppingTimeProvider(fake));
         var session = sut.Manager.GetOrCreate(User);
         var statuses = RecordStatuses(session);
@@ -490,7 +490,7 @@ public class PresenceSessionTests
     }
 
     private static Sut CreateSut(TimeSpan? jitter = null, int seed = 42, bool signOffOnDispose = false, PresenceProtocol protocol = PresenceProtocol.SetPresence) =>
-        new(new PresenceKeepAliveOptions { RefreshJitter = jitter ?? TimeSpan.FromSeconds(30), SignOffOnDispose = signOffOnDispose, Protocol = protocol }, seed);
+        new(new PresenceKeepAliveOptions { SignOffOnDispose = signOffOnDispose, Protocol = protocol }, seed);
 
     private static List<TimeSpan> Gaps(IReadOnlyList<RecordedCall> sends) =>
         sends.Zip(sends.Skip(1), (a, b) => b.At - a.At).ToList();

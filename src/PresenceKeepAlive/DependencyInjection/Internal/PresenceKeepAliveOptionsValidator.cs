@@ -48,18 +48,26 @@ internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<Prese
             failures.Add($"SessionTimeout {options.SessionTimeout:c} must be positive (Graph's is 00:05:00).");
         }
 
-        if (options.RefreshInterval <= TimeSpan.Zero)
+        if (options.RefreshInterval is { } interval)
         {
-            failures.Add($"RefreshInterval {options.RefreshInterval:c} must be positive.");
-        }
-        else if (options.RefreshInterval >= options.SessionTimeout)
-        {
-            failures.Add($"RefreshInterval {options.RefreshInterval:c} must be shorter than SessionTimeout {options.SessionTimeout:c}, or the presence fades between refreshes.");
+            if (interval <= TimeSpan.Zero)
+            {
+                failures.Add($"RefreshInterval {interval:c} must be positive, or left unset to refresh each session RefreshMargin before its deadline.");
+            }
+            else if (interval >= options.SessionTimeout)
+            {
+                failures.Add($"RefreshInterval {interval:c} must be shorter than SessionTimeout {options.SessionTimeout:c}, or the presence fades between refreshes.");
+            }
         }
 
-        if (options.RefreshJitter < TimeSpan.Zero || options.RefreshJitter >= options.RefreshInterval)
+        if (options.RefreshMargin is { } margin && (margin <= TimeSpan.Zero || margin > options.SessionTimeout / 2))
         {
-            failures.Add($"RefreshJitter {options.RefreshJitter:c} must be at least 00:00:00 and shorter than RefreshInterval {options.RefreshInterval:c}.");
+            failures.Add($"RefreshMargin {margin:c} must be positive and at most half of SessionTimeout {options.SessionTimeout:c}, or left unset (SessionTimeout / 12).");
+        }
+
+        if (options.MaxConcurrentRequests is < 1)
+        {
+            failures.Add($"MaxConcurrentRequests {options.MaxConcurrentRequests} must be at least 1, or left unset.");
         }
 
         if (PresenceRequestValidator.DescribeInvalidLease(options.Lease) is { } leaseProblem)

@@ -37,12 +37,6 @@ internal static class PresenceResiliencePipeline
                     args.Outcome.Result is { } r ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "unknown",
                     args.RetryDelay.TotalMilliseconds);
 
-                // Throttling is per app: let the scheduler hold other sessions' refreshes while this send waits.
-                if (args.Outcome.Result is { StatusCode: System.Net.HttpStatusCode.TooManyRequests } && args.RetryDelay > TimeSpan.Zero)
-                {
-                    PresenceSendScope.ReportThrottled(args.RetryDelay);
-                }
-
                 // The response being retried is never read: release its connection now.
                 args.Outcome.Result?.Dispose();
                 return default;

@@ -21,7 +21,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
 
     private readonly object _gate = new();
     private readonly KeepAliveClock _clock;
-    private readonly RateBudget _budget;
+    private readonly RequestGate _budget;
     private readonly PresenceKeepAliveMetrics _metrics;
     private readonly ILogger _logger;
     private readonly PriorityQueue<WorkItem, long> _timed = new();
@@ -40,13 +40,13 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     private bool _stopped;
     private TaskCompletionSource? _drained;
 
-    public KeepAliveScheduler(TimeProvider timeProvider, RateBudget budget, PresenceKeepAliveMetrics metrics, ILogger logger, int maxConcurrency = DefaultMaxConcurrency)
+    public KeepAliveScheduler(TimeProvider timeProvider, RequestGate budget, PresenceKeepAliveMetrics metrics, ILogger logger, int maxConcurrency = DefaultMaxConcurrency)
         : this(new KeepAliveClock(timeProvider), budget, metrics, logger, maxConcurrency)
     {
     }
 
     /// <summary>Initializes a scheduler on <paramref name="clock"/>, which the budget's refill grid must share.</summary>
-    public KeepAliveScheduler(KeepAliveClock clock, RateBudget budget, PresenceKeepAliveMetrics metrics, ILogger logger, int maxConcurrency = DefaultMaxConcurrency)
+    public KeepAliveScheduler(KeepAliveClock clock, RequestGate budget, PresenceKeepAliveMetrics metrics, ILogger logger, int maxConcurrency = DefaultMaxConcurrency)
     {
         ArgumentNullException.ThrowIfNull(clock);
         _clock = clock;
@@ -76,7 +76,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     public int MaxConcurrency { get; }
 
     /// <summary>Gets the rate budget.</summary>
-    public RateBudget Budget => _budget;
+    public RequestGate Budget => _budget;
 
     /// <summary>Gets a token cancelled when the scheduler stops; passed to every send.</summary>
     public CancellationToken Stopping => _stopping.Token;
@@ -318,7 +318,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 continue;
             }
 
-            if (!_budget.TryTake(now))
+            if (!_budget.TryReserve())
             {
                 _lastBudgetShortageTicks = now;
                 return false;
@@ -365,7 +365,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         {
             // Blocked by the budget, or (refreshes and retries) by a throttling hold: wake when it refills and, for
             // those, when the hold has ended.
-            var blockedUntil = head.Priority == WorkPriority.StateChange ? _budget.NextRefillTicks : Math.Max(_budget.NextRefillTicks, _heldUntilTicks);
+            var blockedUntil = head.Priority == WorkPriority.StateChange ? _budget.NextFreeTicks(NowTicks) : Math.Max(_budget.NextFreeTicks(NowTicks), _heldUntilTicks);
             wake = Math.Min(wake, blockedUntil);
         }
 

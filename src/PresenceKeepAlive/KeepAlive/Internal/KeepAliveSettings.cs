@@ -11,10 +11,8 @@ internal sealed class KeepAliveSettings
         ArgumentNullException.ThrowIfNull(options);
         Protocol = options.Protocol;
         SessionTimeout = options.SessionTimeout > TimeSpan.Zero ? options.SessionTimeout : TimeSpan.FromMinutes(5);
-        RefreshInterval = options.RefreshInterval > TimeSpan.Zero ? options.RefreshInterval : TimeSpan.FromMinutes(4);
-        RefreshJitter = options.RefreshJitter <= TimeSpan.Zero
-            ? TimeSpan.Zero
-            : TimeSpan.FromTicks(Math.Min(options.RefreshJitter.Ticks, RefreshInterval.Ticks / 2));
+        RefreshMargin = options.RefreshMargin is { } m && m > TimeSpan.Zero && m <= SessionTimeout / 2 ? m : SessionTimeout / 12;
+        RefreshInterval = options.RefreshInterval is { } r && r > TimeSpan.Zero && r < SessionTimeout - RefreshMargin ? r : SessionTimeout - RefreshMargin;
         RetryMaxDelay = TimeSpan.FromTicks(Math.Clamp(SessionTimeout.Ticks / 10, TimeSpan.TicksPerSecond, 30 * TimeSpan.TicksPerSecond));
         RetryBaseDelay = TimeSpan.FromTicks(Math.Min(2 * TimeSpan.TicksPerSecond, RetryMaxDelay.Ticks));
         SignOffOnDispose = options.SignOffOnDispose;
@@ -29,10 +27,10 @@ internal sealed class KeepAliveSettings
 
     public TimeSpan RefreshInterval { get; }
 
-    public TimeSpan RefreshJitter { get; }
+    public TimeSpan RefreshMargin { get; }
 
     /// <summary>Gets the mean time between two refreshes of one session.</summary>
-    public TimeSpan MeanRefreshInterval => RefreshInterval - (RefreshJitter / 2);
+    public TimeSpan MeanRefreshInterval => RefreshInterval;
 
     public TimeSpan RetryBaseDelay { get; }
 

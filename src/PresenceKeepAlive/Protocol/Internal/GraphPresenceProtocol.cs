@@ -77,7 +77,7 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
 
     public PresenceProtocol Protocol { get; }
 
-    public Task SetPresenceAsync(string userId, PresenceState state, CancellationToken cancellationToken)
+    public Task SetPresenceAsync(string userId, PresenceState state, ActivityContext parent, CancellationToken cancellationToken)
     {
         PresenceRequestValidator.ValidateUserId(userId);
         ArgumentNullException.ThrowIfNull(state);
@@ -90,16 +90,16 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
         }
 
         return Protocol == PresenceProtocol.SetPresence
-            ? SendAsync(SetPresenceOperation, userId, state, SendSetPresenceAsync, cancellationToken)
-            : SendAsync(PatchOperation, userId, state, SendPatchAsync, cancellationToken);
+            ? SendAsync(SetPresenceOperation, userId, state, SendSetPresenceAsync, parent, cancellationToken)
+            : SendAsync(PatchOperation, userId, state, SendPatchAsync, parent, cancellationToken);
     }
 
-    public Task ClearPresenceAsync(string userId, CancellationToken cancellationToken)
+    public Task ClearPresenceAsync(string userId, ActivityContext parent, CancellationToken cancellationToken)
     {
         PresenceRequestValidator.ValidateUserId(userId);
         return Protocol == PresenceProtocol.SetPresence
-            ? SendAsync(ClearPresenceOperation, userId, state: null, SendClearPresenceAsync, cancellationToken)
-            : SendAsync(PatchOperation, userId, PresenceState.Offline, SendPatchAsync, cancellationToken);
+            ? SendAsync(ClearPresenceOperation, userId, state: null, SendClearPresenceAsync, parent, cancellationToken)
+            : SendAsync(PatchOperation, userId, PresenceState.Offline, SendPatchAsync, parent, cancellationToken);
     }
 
     private Task SendSetPresenceAsync(string userId, PresenceState? state, CancellationToken cancellationToken) =>
@@ -140,14 +140,14 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
         string userId,
         PresenceState? state,
         Func<string, PresenceState?, CancellationToken, Task> send,
+        ActivityContext parent,
         CancellationToken cancellationToken)
     {
-        using var activity = PresenceKeepAliveMetrics.ActivitySource.StartActivity(operation, ActivityKind.Client);
+        using var activity = PresenceKeepAliveMetrics.ActivitySource.StartActivity(operation, ActivityKind.Client, parent);
         activity?.SetTag("presence.operation", operation);
         activity?.SetTag("presence.state", state?.ToString());
 
         var started = _timeProvider.GetTimestamp();
-        PresenceSendScope.Begin(started);
         try
         {
             await send(userId, state, cancellationToken).ConfigureAwait(false);

@@ -343,17 +343,17 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
 
         var protocol = _manager.Protocol;
 
-        // A 429 that the HTTP pipeline retries by itself never reaches OnFailed: this makes it hold the others too.
-        PresenceSendScope.OnThrottled(_manager.ThrottledHandler);
+        var ticket = new SendTicket(_manager.Scheduler.Budget, reserved: true, retriesAllowed: true, _manager.TimeProvider.GetTimestamp());
+        PresenceSendScope.Begin(ticket);
         try
         {
             if (clear)
             {
-                await protocol.ClearPresenceAsync(UserId, cancellationToken).ConfigureAwait(false);
+                await protocol.ClearPresenceAsync(UserId, default, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await protocol.SetPresenceAsync(UserId, state!, cancellationToken).ConfigureAwait(false);
+                await protocol.SetPresenceAsync(UserId, state!, default, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -378,6 +378,10 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             };
             OnFailed(version, clear, wrapped);
             return;
+        }
+        finally
+        {
+            ticket.Complete();
         }
 
         OnSucceeded(version, clear);

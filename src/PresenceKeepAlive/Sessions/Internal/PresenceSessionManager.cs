@@ -23,15 +23,16 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
     private int _overCapacity;
     private int _disposed;
     private Task? _disposal;
-    private Action<TimeSpan>? _throttledHandler;
+
 
     public PresenceSessionManager(
         IPresenceProtocol protocol,
         IOptions<PresenceKeepAliveOptions> options,
         TimeProvider timeProvider,
         ILogger<PresenceSessionManager> logger,
-        PresenceKeepAliveMetrics metrics)
-        : this(protocol, options?.Value!, timeProvider, logger, metrics, random: null)
+        PresenceKeepAliveMetrics metrics,
+        RequestGate gate)
+        : this(protocol, options?.Value!, timeProvider, logger, metrics, random: null, gate: gate)
     {
     }
 
@@ -43,6 +44,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
     /// <param name="metrics">The instruments.</param>
     /// <param name="random">The source of refresh and retry jitter; seed it for reproducible runs. Used under a lock.</param>
     /// <param name="maxConcurrency">The bound on sends in flight.</param>
+    /// <param name="gate">The app's request gate, shared with the HTTP pipeline; a new one when <see langword="null"/>.</param>
     internal PresenceSessionManager(
         IPresenceProtocol protocol,
         PresenceKeepAliveOptions options,
@@ -50,7 +52,8 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
         ILogger logger,
         PresenceKeepAliveMetrics metrics,
         Random? random,
-        int maxConcurrency = KeepAliveScheduler.DefaultMaxConcurrency)
+        int maxConcurrency = KeepAliveScheduler.DefaultMaxConcurrency,
+        RequestGate? gate = null)
     {
         ArgumentNullException.ThrowIfNull(protocol);
         ArgumentNullException.ThrowIfNull(options);
@@ -65,10 +68,10 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
         _random = random ?? new Random();
 
         // One monotonic clock for the sessions, the scheduler and the budget's refill grid (see KeepAliveClock).
-        Clock = new KeepAliveClock(timeProvider);
-        var budget = new RateBudget(Settings.RateLimitPerWindow, Settings.RateLimitWindow, Clock.NowTicks);
+        var budget = gate ?? new RequestGate(Settings.RateLimitPerWindow, Settings.RateLimitWindow, new KeepAliveClock(timeProvider));
+        Clock = budget.Clock;
         Scheduler = new KeepAliveScheduler(Clock, budget, metrics, logger, maxConcurrency);
-        _capacitySessions = (long)(budget.SustainedRatePerSecond * Settings.MeanRefreshInterval.TotalSeconds);
+        _capacitySessions = (long)(budget.RatePerSecond * Settings.MeanRefreshInterval.TotalSeconds);
     }
 
     public event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
@@ -93,8 +96,8 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
 
     internal KeepAliveScheduler Scheduler { get; }
 
-    /// <summary>Gets <see cref="OnThrottled"/> as a delegate, allocated once.</summary>
-    internal Action<TimeSpan> ThrottledHandler => _throttledHandler ??= OnThrottled;
+
+
 
     internal KeepAliveClock Clock { get; }
 
@@ -308,13 +311,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
     /// <summary>Returns the delay until the next refresh: the interval minus a random jitter in [0, RefreshJitter].</summary>
     internal long NextRefreshDelayTicks()
     {
-        var jitter = Settings.RefreshJitter.Ticks;
-        if (jitter == 0)
-        {
-            return Settings.RefreshInterval.Ticks;
-        }
-
-        return Settings.RefreshInterval.Ticks - (long)(jitter * NextJitterFraction());
+        return Settings.RefreshInterval.Ticks;
     }
 
     /// <summary>Returns a random value in [0, 1].</summary>
