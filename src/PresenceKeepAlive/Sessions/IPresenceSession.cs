@@ -25,7 +25,11 @@ public interface IPresenceSession : IAsyncDisposable
     /// <summary>Gets the last failure, or <see langword="null"/> when the last request succeeded.</summary>
     PresenceRequestException? LastError { get; }
 
-    /// <summary>Raised after <see cref="Status"/> changes. Handlers run on the thread that changed it and must not block.</summary>
+    /// <summary>
+    /// Raised after <see cref="Status"/> changes, one change at a time and in order (see
+    /// <see cref="PresenceSessionStatusChangedEventArgs.Sequence"/>). Handlers run on an engine thread and must not
+    /// block; an exception from a handler is logged and does not stop the session.
+    /// </summary>
     event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
 
     /// <summary>

@@ -4,7 +4,12 @@ namespace PresenceKeepAlive;
 /// Holds the presence sessions of one application registration. All of them share one keep-alive scheduler and
 /// one rate budget. Thread-safe. Registered as a singleton by <c>AddPresenceSession</c>.
 /// </summary>
-public interface IPresenceSessionManager : IAsyncDisposable
+/// <remarks>
+/// The container owns the manager and disposes it (signing the sessions off first when
+/// <see cref="PresenceKeepAliveOptions.SignOffOnDispose"/> is set), so the interface offers no way for one consumer
+/// to dispose the instance every other consumer shares. To sign everyone off earlier, call <see cref="SignOffAllAsync"/>.
+/// </remarks>
+public interface IPresenceSessionManager
 {
     /// <summary>Gets the number of sessions held.</summary>
     int Count { get; }

@@ -8,8 +8,10 @@ public sealed class PresenceSessionStatusChangedEventArgs : EventArgs
     /// <param name="previousStatus">The status before.</param>
     /// <param name="status">The status now.</param>
     /// <param name="error">The failure that caused the change, if any.</param>
-    public PresenceSessionStatusChangedEventArgs(string userId, PresenceSessionStatus previousStatus, PresenceSessionStatus status, PresenceRequestException? error)
+    /// <param name="sequence">The change's place among the session's status changes, from 1.</param>
+    public PresenceSessionStatusChangedEventArgs(string userId, PresenceSessionStatus previousStatus, PresenceSessionStatus status, PresenceRequestException? error, long sequence = 0)
     {
+        Sequence = sequence;
         UserId = userId;
         PreviousStatus = previousStatus;
         Status = status;
@@ -24,6 +26,13 @@ public sealed class PresenceSessionStatusChangedEventArgs : EventArgs
 
     /// <summary>Gets the status after the change.</summary>
     public PresenceSessionStatus Status { get; }
+
+    /// <summary>
+    /// Gets the change's place among the session's status changes, counting from 1. A session raises its changes one
+    /// at a time and in this order; the number lets a subscriber that also reads other sessions' events, or the
+    /// manager's, keep the latest status of each.
+    /// </summary>
+    public long Sequence { get; }
 
     /// <summary>Gets the failure that caused the change, if any.</summary>
     public PresenceRequestException? Error { get; }

@@ -39,7 +39,9 @@ public class KeepAliveSchedulerTests
         sut.Pump();
         time.Run(TimeSpan.FromSeconds(90));
 
-        Assert.That(order, Is.EqualTo(new[] { "set-old", "set-new", "refresh-early", "refresh-late", "refresh-missed", "retry-new", "retry-missed-old", "retry-missed-new" }));
+        // State changes first (oldest first); then refreshes and retries together: those that can still make their
+        // deadline by deadline, then those that missed it, oldest deadline first.
+        Assert.That(order, Is.EqualTo(new[] { "set-old", "set-new", "refresh-early", "refresh-late", "retry-new", "refresh-missed", "retry-missed-old", "retry-missed-new" }));
         Assert.That(waits.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(7), "all but the first waited for the budget");
     }
 
@@ -54,6 +56,7 @@ public class KeepAliveSchedulerTests
         sut.Schedule(new Work("live", order), 0, WorkPriority.Refresh, time.GetUtcNow().UtcTicks, 0);
 
         sut.Pump();
+        Clock.Settle();
 
         Assert.That(order, Is.EqualTo(new[] { "live" }));
         Assert.That(sut.QueuedCount, Is.Zero);
@@ -96,17 +99,26 @@ public class KeepAliveSchedulerTests
     private static long H(int hours) => TimeSpan.FromHours(hours).Ticks;
 
     private static KeepAliveScheduler CreateSut(TimeProvider time, PresenceKeepAliveMetrics metrics, RequestGate budget) =>
-        new(time, budget, metrics, NullLogger.Instance);
+        new(budget, new KeepAliveSettings(new PresenceKeepAliveOptions()), metrics, NullLogger.Instance);
 
     private sealed class Work(string name, List<string>? order, Action? onRun = null) : IScheduledWork
     {
         public long ScheduleToken { get; init; }
 
-        public Task RunAsync(long token, WorkPriority priority, CancellationToken cancellationToken)
+        public List<long> MissedDeadlines { get; } = [];
+
+        public Task RunAsync(long token, WorkPriority priority, PresenceKeepAlive.Http.Internal.SendTicket ticket, CancellationToken cancellationToken)
         {
-            order?.Add(name);
+            ticket.TryEnterAttempt();
+            lock (this)
+            {
+                order?.Add(name);
+            }
+
             onRun?.Invoke();
             return Task.CompletedTask;
         }
+
+        public void OnDeadlinePassed(long token) => MissedDeadlines.Add(token);
     }
 }

@@ -32,10 +32,10 @@ internal static partial class Log
     [LoggerMessage(108, LogLevel.Warning, "Signing off the presence session for {UserId} failed ({StatusCode}); it stopped refreshing and ends on the service when its lease expires.")]
     public static partial void SignOffFailed(ILogger logger, string userId, int? statusCode, Exception exception);
 
-    [LoggerMessage(109, LogLevel.Warning, "{Sessions} presence sessions exceed what the rate budget of {Limit} requests per {Window} can keep alive at a {RefreshInterval} refresh interval (about {Capacity} sessions): refreshes will queue and sessions will lapse. Use another app registration per ~{Capacity} users, or a longer refresh interval.")]
-    public static partial void OverCapacity(ILogger logger, long sessions, int limit, TimeSpan window, TimeSpan refreshInterval, long capacity);
+    [LoggerMessage(109, LogLevel.Warning, "{Sessions} presence sessions need about {Demand:F1} requests per second (each refreshed just before its deadline, plus retries for {FailureRatio:P1} failing sends), more than the rate budget of {Limit} requests per {Window} can carry: refreshes will queue and sessions will lapse. About {Fits} of them fit; use {More} more app registration(s), longer leases for states that allow them, or fewer sessions.")]
+    public static partial void OverCapacity(ILogger logger, long sessions, double demand, double failureRatio, int limit, TimeSpan window, long fits, int more);
 
-    [LoggerMessage(110, LogLevel.Information, "{Sessions} presence sessions fit the rate budget again (about {Capacity} sessions).")]
+    [LoggerMessage(110, LogLevel.Information, "{Sessions} presence sessions fit the rate budget again (about {Capacity} would).")]
     public static partial void BackWithinCapacity(ILogger logger, long sessions, long capacity);
 
     [LoggerMessage(111, LogLevel.Warning, "Presence of {UserId} was refreshed {Unconfirmed} after the previous confirmation, past the {SessionTimeout} timeout: the rate budget could not keep up.")]
@@ -55,4 +55,19 @@ internal static partial class Log
 
     [LoggerMessage(116, LogLevel.Warning, "Signing off the presence session for {UserId} kept failing until its {Lease} lease ended; the service has ended the session, so it counts as signed off.")]
     public static partial void SignOffEndedByLease(ILogger logger, string userId, TimeSpan lease, Exception? exception);
+
+    [LoggerMessage(117, LogLevel.Warning, "{Streak} presence requests in a row failed transiently: the service looks unavailable, so the sessions back off together and one probe at a time is sent until one is accepted.")]
+    public static partial void FleetBackingOff(ILogger logger, int streak);
+
+    [LoggerMessage(118, LogLevel.Information, "A presence request was accepted again: the sessions stop backing off and are re-established within the rate budget.")]
+    public static partial void FleetRecovered(ILogger logger);
+
+    [LoggerMessage(119, LogLevel.Warning, "Graph asked {UserId} to retry after {RetryAfter}, longer than the {Cap} that is honoured: waiting {Cap} instead.")]
+    public static partial void RetryAfterCapped(ILogger logger, string userId, TimeSpan retryAfter, TimeSpan cap);
+
+    [LoggerMessage(120, LogLevel.Warning, "The clock jumped {Jump} ahead of the monotonic timer (the machine slept, or the wall clock was stepped): every session due meanwhile is refreshed now and lapses are counted.")]
+    public static partial void ClockCaughtUp(ILogger logger, TimeSpan jump);
+
+    [LoggerMessage(121, LogLevel.Error, "Presence of {UserId} passed its deadline unconfirmed while waiting to be sent ({Reason}); others may see it fading. {State} is re-applied as soon as it can be sent.")]
+    public static partial void DeadlinePassedWaiting(ILogger logger, string userId, string reason, PresenceState? state);
 }

@@ -15,6 +15,13 @@ namespace PresenceKeepAlive.KeepAlive.Internal;
 /// timestamp moves with <c>Advance</c>, so tests see the same instants as before.
 /// </para>
 /// <para>
+/// Suspend and resume are the other way round: the monotonic clock stops while a machine sleeps (Linux, macOS), the
+/// wall clock does not. <see cref="CatchUp"/>, called on every scheduler wake-up, moves this clock forward when the wall
+/// clock has run ahead of it by more than <see cref="JumpThreshold"/>, so that everything due during the sleep is due
+/// now and the lapses it caused are seen. A forward wall-clock step (NTP) looks the same and is treated the same: at
+/// worst some refreshes go early. A step back is never followed.
+/// </para>
+/// <para>
 /// The price: after a wall-clock step, instants of this clock shown to callers (<c>LastConfirmedAt</c>,
 /// <c>NextRefreshAt</c>) differ from the wall clock by the size of the step. They stay consistent with each other
 /// and with the intervals actually waited, which is what matters for keeping presence alive.
@@ -25,6 +32,8 @@ internal sealed class KeepAliveClock
     private readonly TimeProvider _timeProvider;
     private readonly long _anchorUtcTicks;
     private readonly long _anchorTimestamp;
+    private readonly object _catchUpLock = new();
+    private long _skewTicks;
 
     public KeepAliveClock(TimeProvider timeProvider)
     {
@@ -34,10 +43,33 @@ internal sealed class KeepAliveClock
         _anchorTimestamp = timeProvider.GetTimestamp();
     }
 
+    /// <summary>Gets how far the wall clock may run ahead of this clock before it counts as a suspend and resume.</summary>
+    public static TimeSpan JumpThreshold { get; } = TimeSpan.FromSeconds(30);
+
     public TimeProvider TimeProvider => _timeProvider;
 
-    /// <summary>Gets the current time in UTC ticks: the anchor plus the monotonic time elapsed since it.</summary>
-    public long NowTicks => _anchorUtcTicks + _timeProvider.GetElapsedTime(_anchorTimestamp).Ticks;
+    /// <summary>Gets the current time in UTC ticks: the anchor plus the monotonic time elapsed since it, plus any catch-up.</summary>
+    public long NowTicks => _anchorUtcTicks + _timeProvider.GetElapsedTime(_anchorTimestamp).Ticks + Volatile.Read(ref _skewTicks);
+
+    /// <summary>
+    /// Moves this clock forward to the wall clock if the wall clock ran ahead of it by more than <see cref="JumpThreshold"/>
+    /// (the machine slept while the monotonic clock stood still).
+    /// </summary>
+    /// <returns>How far the clock moved, or <see cref="TimeSpan.Zero"/>.</returns>
+    public TimeSpan CatchUp()
+    {
+        lock (_catchUpLock)
+        {
+            var ahead = _timeProvider.GetUtcNow().UtcTicks - NowTicks;
+            if (ahead <= JumpThreshold.Ticks)
+            {
+                return TimeSpan.Zero;
+            }
+
+            Volatile.Write(ref _skewTicks, _skewTicks + ahead);
+            return TimeSpan.FromTicks(ahead);
+        }
+    }
 
     /// <summary>Converts an instant of this clock for display; after a wall-clock step it differs from the wall clock.</summary>
     public static DateTimeOffset ToDateTimeOffset(long ticks) => new(ticks, TimeSpan.Zero);

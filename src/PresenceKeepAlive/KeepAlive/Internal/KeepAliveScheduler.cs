@@ -1,23 +1,44 @@
 using Microsoft.Extensions.Logging;
 using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Http.Internal;
 
 namespace PresenceKeepAlive.KeepAlive.Internal;
 
 /// <summary>
 /// The one scheduler of a session manager: a due-time queue of work items on one <see cref="ITimer"/> from the
-/// <see cref="TimeProvider"/>, re-armed to the earliest instant anything can happen (an item falls due or the rate
-/// budget refills). Due items wait in a ready queue ordered by <see cref="WorkPriority"/>, then by deadline (oldest
-/// first; see <see cref="Key"/> for the over-capacity refinement), and are dispatched while the budget has tokens and fewer than <see cref="MaxConcurrency"/> sends are in flight.
+/// <see cref="TimeProvider"/>, re-armed to the earliest instant anything can happen. Due items wait in a ready queue
+/// ordered deadline-first (see <see cref="ReadyKey"/>) and are dispatched while the app's <see cref="RequestGate"/> has a
+/// place, fewer than <see cref="MaxConcurrency"/> sends are in flight, no throttling hold applies and the fleet is not
+/// backing off.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Items are never removed: each carries the token its target had when it was queued, and an item whose target has
-/// moved on (rescheduled, stopped, disposed) is dropped when it surfaces (lazy deletion). Work runs on whichever
-/// thread pumps: the timer's, or the caller's that scheduled it; one thread pumps at a time.
+/// moved on (rescheduled, stopped, disposed) is dropped when it surfaces (lazy deletion).
+/// </para>
+/// <para>
+/// Sends run on thread-pool threads queued without the execution context (<c>UnsafeQueueUserWorkItem</c>): the thread
+/// that pumps (a <c>SetAsync</c> caller's, the timer's, a completing send's) only takes items off the queues, so no
+/// user's work runs on another caller's thread, AsyncLocal values, Activity or log scopes.
+/// </para>
+/// <para>
+/// <b>Fleet backoff.</b> When <see cref="OutageThreshold"/> sends in a row fail transiently (an outage, a 429 storm),
+/// the scheduler stops spending the budget on requests that fail: it sends one probe at a time, the ready queue's head,
+/// at a growing interval (the retry base delay doubling up to the retry maximum). The first accepted send ends the
+/// backoff and the queue drains at the budget's rate, state changes first, then by deadline.
+/// </para>
 /// </remarks>
 internal sealed class KeepAliveScheduler : IAsyncDisposable
 {
-    /// <summary>The default bound on sends in flight.</summary>
-    public const int DefaultMaxConcurrency = 64;
+    /// <summary>How many transient failures in a row, with no success between them, put the fleet into backoff.</summary>
+    public const int OutageThreshold = 16;
+
+    private const int MinCompactThreshold = 1024;
+
+    /// <summary>The longest the timer sleeps while work is queued, so that <see cref="KeepAliveClock.CatchUp"/> notices a resume promptly.</summary>
+    private static readonly long MaxSleepTicks = TimeSpan.FromSeconds(30).Ticks;
+
+    private static int s_pendingDispatches;
 
     private readonly object _gate = new();
     private readonly KeepAliveClock _clock;
@@ -26,42 +47,56 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PriorityQueue<WorkItem, long> _timed = new();
     private readonly PriorityQueue<WorkItem, ReadyKey> _ready = new();
+    private readonly PriorityQueue<(IScheduledWork Target, long Token), long> _watch = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _timer;
-    private const int MinCompactThreshold = 1024;
+    private readonly long _marginTicks;
+    private readonly long _probeBaseTicks;
+    private readonly long _probeMaxTicks;
     private int _compactAt = MinCompactThreshold;
     private long _sequence;
     private long _armedAt = long.MaxValue;
-    private long _lastBudgetShortageTicks = long.MinValue;
+    private long _readyWakeTicks = long.MaxValue;
     private long _heldUntilTicks = long.MinValue;
+    private long _lastShortageTicks = long.MinValue;
     private int _inFlight;
     private bool _pumping;
     private bool _pumpRequested;
     private bool _stopped;
+    private bool _watchingReady;
+    private int _failStreak;
+    private bool _backingOff;
+    private bool _probeInFlight;
+    private long _probeIntervalTicks;
+    private long _nextProbeTicks;
+    private double _failureRatio;
     private TaskCompletionSource? _drained;
 
-    public KeepAliveScheduler(TimeProvider timeProvider, RequestGate budget, PresenceKeepAliveMetrics metrics, ILogger logger, int maxConcurrency = DefaultMaxConcurrency)
-        : this(new KeepAliveClock(timeProvider), budget, metrics, logger, maxConcurrency)
+    /// <summary>Initializes a scheduler on the gate's clock.</summary>
+    /// <param name="budget">The app's gate; its clock is the scheduler's.</param>
+    /// <param name="settings">The engine settings (margin, retry delays, concurrency).</param>
+    /// <param name="metrics">The instruments.</param>
+    /// <param name="logger">The logger.</param>
+    public KeepAliveScheduler(RequestGate budget, KeepAliveSettings settings, PresenceKeepAliveMetrics metrics, ILogger logger)
     {
-    }
-
-    /// <summary>Initializes a scheduler on <paramref name="clock"/>, which the budget's refill grid must share.</summary>
-    public KeepAliveScheduler(KeepAliveClock clock, RequestGate budget, PresenceKeepAliveMetrics metrics, ILogger logger, int maxConcurrency = DefaultMaxConcurrency)
-    {
-        ArgumentNullException.ThrowIfNull(clock);
-        _clock = clock;
-        var timeProvider = clock.TimeProvider;
+        ArgumentNullException.ThrowIfNull(budget);
+        ArgumentNullException.ThrowIfNull(settings);
+        _clock = budget.Clock;
         _budget = budget;
         _metrics = metrics;
         _logger = logger;
-        MaxConcurrency = Math.Max(1, maxConcurrency);
+        MaxConcurrency = Math.Max(1, settings.MaxConcurrency);
+        _marginTicks = settings.RefreshMargin.Ticks;
+        _probeBaseTicks = settings.RetryBaseDelay.Ticks;
+        _probeMaxTicks = settings.RetryMaxDelay.Ticks;
+        _probeIntervalTicks = _probeBaseTicks;
 
         // The timer must not capture the ambient ExecutionContext of whoever created the manager.
         var restoreFlow = !ExecutionContext.IsFlowSuppressed();
         var flow = restoreFlow ? ExecutionContext.SuppressFlow() : default;
         try
         {
-            _timer = timeProvider.CreateTimer(static s => ((KeepAliveScheduler)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer = _clock.TimeProvider.CreateTimer(static s => ((KeepAliveScheduler)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
         finally
         {
@@ -75,7 +110,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// <summary>Gets the bound on sends in flight.</summary>
     public int MaxConcurrency { get; }
 
-    /// <summary>Gets the rate budget.</summary>
+    /// <summary>Gets the app's request gate.</summary>
     public RequestGate Budget => _budget;
 
     /// <summary>Gets a token cancelled when the scheduler stops; passed to every send.</summary>
@@ -96,12 +131,55 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// <summary>Gets the number of sends in flight.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>
+    /// Gets the number of dispatched items, across all schedulers of the process, whose thread-pool work item has not
+    /// yet run to its first wait: zero means every send that could start has started (tests settle on it after moving
+    /// a fake clock).
+    /// </summary>
+    internal static int PendingDispatches => Volatile.Read(ref s_pendingDispatches);
+
+    /// <summary>Gets a value indicating whether the fleet is backing off (every recent send failed transiently).</summary>
+    public bool BackingOff
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _backingOff;
+            }
+        }
+    }
+
+    /// <summary>Gets the share of recent sends that failed transiently (an exponentially weighted mean over about 256 sends).</summary>
+    public double FailureRatio
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failureRatio;
+            }
+        }
+    }
+
     /// <summary>Gets the current time in UTC ticks, advanced monotonically (see <see cref="KeepAliveClock"/>).</summary>
     public long NowTicks => _clock.NowTicks;
 
+    /// <summary>Gets when the hold set by <see cref="HoldUntil"/> ends (UTC ticks), or a past time when there is none.</summary>
+    public long HeldUntilTicks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _heldUntilTicks;
+            }
+        }
+    }
+
     /// <summary>
     /// Queues <paramref name="target"/> to run at <paramref name="dueTicks"/>. Does not dispatch: call <see cref="Pump"/>
-    /// afterwards, outside any lock of the target (its work runs on the pumping thread).
+    /// afterwards, outside any lock of the target.
     /// </summary>
     /// <returns><see langword="false"/> when the scheduler has stopped.</returns>
     public bool Schedule(IScheduledWork target, long token, WorkPriority priority, long dueTicks, long deadlineTicks)
@@ -117,11 +195,17 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             var now = NowTicks;
             if (dueTicks <= now)
             {
-                _ready.Enqueue(item with { ReadyTicks = now }, Key(item, now));
+                EnqueueReady(item, now);
             }
             else
             {
                 _timed.Enqueue(item, dueTicks);
+                if (priority != WorkPriority.StateChange && dueTicks > deadlineTicks)
+                {
+                    // A retry that backs off past the deadline: the session lapses before it is sent, and must say so then.
+                    _watch.Enqueue((target, token), deadlineTicks);
+                }
+
                 if (_timed.Count > _compactAt)
                 {
                     Compact();
@@ -132,21 +216,10 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>Gets when the hold set by <see cref="HoldUntil"/> ends (UTC ticks), or a past time when there is none.</summary>
-    public long HeldUntilTicks
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _heldUntilTicks;
-            }
-        }
-    }
-
     /// <summary>
-    /// Sends no refresh or retry before <paramref name="untilTicks"/>. Graph throttles per app and tenant, so a 429 with
-    /// <c>Retry-After</c> for one session means every other send before then would likely be refused too (and spend budget).
+    /// Holds refreshes and retries until <paramref name="untilTicks"/>, but none past its deadline minus the margin.
+    /// Graph throttles per app and tenant, so a 429 with <c>Retry-After</c> for one session means other sends before then
+    /// would likely be refused too (and spend budget); a session about to lapse is sent anyway.
     /// </summary>
     public void HoldUntil(long untilTicks)
     {
@@ -163,6 +236,79 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         Pump();
     }
 
+    /// <summary>Tells the scheduler how a send it dispatched ended, for the fleet backoff and the failure ratio.</summary>
+    /// <param name="outcome">The outcome.</param>
+    /// <param name="retryAfter">The <c>Retry-After</c> of a throttled answer, or zero.</param>
+    internal void ReportOutcome(SendOutcome outcome, TimeSpan retryAfter = default)
+    {
+        var log = 0;
+        lock (_gate)
+        {
+            if (outcome == SendOutcome.Permanent)
+            {
+                // Says nothing about the service's health (a bad id, a missing permission).
+                return;
+            }
+
+            var failed = outcome == SendOutcome.Transient;
+            _failureRatio += ((failed ? 1.0 : 0.0) - _failureRatio) / 256;
+            if (!failed)
+            {
+                _failStreak = 0;
+                _probeInFlight = false;
+                if (_backingOff)
+                {
+                    _backingOff = false;
+                    _probeIntervalTicks = _probeBaseTicks;
+                    log = -1;
+                }
+            }
+            else
+            {
+                _failStreak++;
+                var now = NowTicks;
+                if (_backingOff)
+                {
+                    if (_probeInFlight)
+                    {
+                        _probeInFlight = false;
+                        _probeIntervalTicks = Math.Min(_probeIntervalTicks * 2, _probeMaxTicks);
+                        _nextProbeTicks = now + Math.Max(_probeIntervalTicks, retryAfter.Ticks);
+                    }
+                }
+                else if (_failStreak >= OutageThreshold)
+                {
+                    _backingOff = true;
+                    _probeInFlight = false;
+                    _probeIntervalTicks = _probeBaseTicks;
+                    _nextProbeTicks = now + Math.Max(_probeIntervalTicks, retryAfter.Ticks);
+                    log = 1;
+                }
+            }
+        }
+
+        try
+        {
+            if (log > 0)
+            {
+                Log.FleetBackingOff(_logger, OutageThreshold);
+            }
+            else if (log < 0)
+            {
+                Log.FleetRecovered(_logger);
+            }
+        }
+        catch (Exception)
+        {
+            // A failing log provider must not stop the engine.
+        }
+
+        if (log < 0)
+        {
+            Pump();
+        }
+    }
+
     /// <summary>Dispatches everything that can go now and re-arms the timer. Safe to call from any thread, re-entrantly.</summary>
     public void Pump()
     {
@@ -177,28 +323,69 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             _pumping = true;
         }
 
-        while (true)
+        List<(IScheduledWork Target, long Token)>? missed = null;
+        try
         {
-            WorkItem item;
-            lock (_gate)
+            while (true)
             {
-                if (!TryTakeNext(out item))
+                WorkItem item;
+                bool retriesAllowed;
+                bool probe;
+                lock (_gate)
                 {
-                    if (_pumpRequested)
+                    CollectMissedDeadlines(ref missed);
+                    if (!TryTakeNext(out item))
                     {
-                        _pumpRequested = false;
-                        continue;
+                        if (_pumpRequested)
+                        {
+                            _pumpRequested = false;
+                            continue;
+                        }
+
+                        _pumping = false;
+                        Arm();
+                        break;
                     }
 
-                    _pumping = false;
-                    Arm();
-                    return;
+                    _inFlight++;
+                    retriesAllowed = !_backingOff;
+                    probe = _backingOff;
                 }
 
-                _inFlight++;
+                var ticket = new SendTicket(_budget, reserved: true, retriesAllowed, _clock.TimeProvider.GetTimestamp());
+                Interlocked.Increment(ref s_pendingDispatches);
+                ThreadPool.UnsafeQueueUserWorkItem(
+                    static s =>
+                    {
+                        try
+                        {
+                            _ = s.Scheduler.DispatchAsync(s.Item, s.Ticket, s.Probe);
+                        }
+                        finally
+                        {
+                            Interlocked.Decrement(ref s_pendingDispatches);
+                        }
+                    },
+                    (Scheduler: this, Item: item, Ticket: ticket, Probe: probe),
+                    preferLocal: false);
+            }
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _pumping = false;
             }
 
-            _ = DispatchAsync(item);
+            throw;
+        }
+
+        if (missed is not null)
+        {
+            foreach (var (target, token) in missed)
+            {
+                target.OnDeadlinePassed(token);
+            }
         }
     }
 
@@ -240,6 +427,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             _stopped = true;
             _timed.Clear();
             _ready.Clear();
+            _watch.Clear();
             _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return _inFlight == 0 ? Task.CompletedTask : _drained.Task;
         }
@@ -272,12 +460,56 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             _armedAt = long.MaxValue;
         }
 
+        // After a suspend the monotonic clock lags the wall clock: catch up, so what fell due during the sleep is due now.
+        var jump = _clock.CatchUp();
+        if (jump > TimeSpan.Zero)
+        {
+            try
+            {
+                Log.ClockCaughtUp(_logger, jump);
+            }
+            catch (Exception)
+            {
+                // A failing log provider must not stop the engine.
+            }
+        }
+
         Pump();
+    }
+
+    private void EnqueueReady(in WorkItem item, long now)
+    {
+        var key = Key(item, now);
+        _ready.Enqueue(item, key);
+        if (_watchingReady && item.Priority != WorkPriority.StateChange && !key.Missed)
+        {
+            _watch.Enqueue((item.Target, item.Token), item.DeadlineTicks);
+        }
+    }
+
+    /// <summary>Takes the watched items whose deadline has passed; their targets are told outside the lock.</summary>
+    private void CollectMissedDeadlines(ref List<(IScheduledWork Target, long Token)>? missed)
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        var now = NowTicks;
+        while (_watch.TryPeek(out var watched, out var deadline) && deadline < now)
+        {
+            _watch.Dequeue();
+            if (watched.Target.ScheduleToken == watched.Token)
+            {
+                (missed ??= []).Add(watched);
+            }
+        }
     }
 
     private bool TryTakeNext(out WorkItem item)
     {
         item = default;
+        _readyWakeTicks = long.MaxValue;
         if (_stopped)
         {
             return false;
@@ -289,28 +521,20 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             _timed.Dequeue();
             if (due.Target.ScheduleToken == due.Token)
             {
-                _ready.Enqueue(due with { ReadyTicks = dueTicks }, Key(due, now));
+                EnqueueReady(due with { ReadyTicks = dueTicks }, now);
             }
         }
 
-        var held = now < _heldUntilTicks;
-        while (_inFlight < MaxConcurrency && _ready.TryPeek(out var next, out var key))
+        while (_ready.TryPeek(out var next, out var key))
         {
-            if (held && next.Priority != WorkPriority.StateChange)
-            {
-                // Throttled: refreshes and retries wait for the hold to end (counted as budget waits). State changes and
-                // sign-offs, few and what users see, still go, within the budget, ahead of everything else.
-                _lastBudgetShortageTicks = now;
-                return false;
-            }
-
             if (next.Target.ScheduleToken != next.Token)
             {
                 _ready.Dequeue();
                 continue;
             }
 
-            if (!key.Missed && next.Priority != WorkPriority.StateChange && next.DeadlineTicks < now)
+            var keep = next.Priority != WorkPriority.StateChange;
+            if (keep && !key.Missed && next.DeadlineTicks < now)
             {
                 // It missed its deadline while waiting: re-key it behind those that still can make theirs.
                 _ready.Dequeue();
@@ -318,35 +542,86 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 continue;
             }
 
+            if (_inFlight >= MaxConcurrency)
+            {
+                // A completing send pumps again.
+                return Blocked(now, long.MaxValue);
+            }
+
+            if (keep && now < _heldUntilTicks && now < next.DeadlineTicks - _marginTicks)
+            {
+                // Throttled: refreshes and retries wait for the hold to end, but none past its deadline minus the margin.
+                // State changes and sign-offs, few and what users see, still go within the budget.
+                return Blocked(now, Math.Min(_heldUntilTicks, next.DeadlineTicks - _marginTicks));
+            }
+
+            if (_backingOff && (_probeInFlight || now < _nextProbeTicks))
+            {
+                // The fleet is failing: one probe at a time, at the backoff interval (a finishing probe pumps again).
+                return Blocked(now, _probeInFlight ? long.MaxValue : _nextProbeTicks);
+            }
+
             if (!_budget.TryReserve())
             {
-                _lastBudgetShortageTicks = now;
-                return false;
+                return Blocked(now, _budget.NextFreeTicks(now));
             }
 
             _ready.Dequeue();
-            if (_lastBudgetShortageTicks >= next.ReadyTicks)
+            if (_backingOff)
             {
-                _metrics.RateBudgetWaited();
+                _probeInFlight = true;
+            }
+
+            if (_lastShortageTicks >= next.ReadyTicks)
+            {
+                SafeMetric(static m => m.RateBudgetWaited(), _metrics);
+            }
+
+            if (_ready.Count == 0)
+            {
+                _watchingReady = false;
             }
 
             item = next;
             return true;
         }
 
+        _watchingReady = false;
+        return false;
+    }
+
+    /// <summary>Notes that ready items must wait until <paramref name="wakeTicks"/>; from now on they are watched for missed deadlines.</summary>
+    private bool Blocked(long now, long wakeTicks)
+    {
+        _lastShortageTicks = now;
+        _readyWakeTicks = wakeTicks;
+        if (!_watchingReady)
+        {
+            _watchingReady = true;
+            foreach (var (waiting, key) in _ready.UnorderedItems)
+            {
+                if (waiting.Priority != WorkPriority.StateChange && !key.Missed)
+                {
+                    _watch.Enqueue((waiting.Target, waiting.Token), waiting.DeadlineTicks);
+                }
+            }
+        }
+
         return false;
     }
 
     /// <summary>
-    /// Orders ready items: state changes, then refreshes, then retries; within refreshes and retries, those that can
-    /// still make their deadline before those that already missed it; then the oldest deadline first. The middle rule
-    /// matters only when the budget is over capacity: plain earliest-deadline-first would then let every session
-    /// miss (each waits behind all older ones), while this keeps as many sessions alive as the budget can carry and
-    /// serves the lapsed ones, oldest first, with what is left. After an outage every session has missed, so desired
-    /// states are re-applied oldest deadline first.
+    /// Orders ready items: state changes and sign-offs first (oldest first); then refreshes and retries together, those
+    /// that can still make their deadline before those that already missed it, each by deadline. Plain
+    /// earliest-deadline-first would let every session miss when the budget is over capacity (each waits behind all
+    /// older ones); this keeps as many alive as the budget can carry and serves the lapsed ones, oldest first, with
+    /// what is left.
     /// </summary>
-    private ReadyKey Key(in WorkItem item, long now) =>
-        new(item.Priority, item.Priority != WorkPriority.StateChange && item.DeadlineTicks < now, item.DeadlineTicks, _sequence++);
+    private ReadyKey Key(in WorkItem item, long now)
+    {
+        var keep = item.Priority != WorkPriority.StateChange;
+        return new(keep ? 1 : 0, keep && item.DeadlineTicks < now, item.DeadlineTicks, _sequence++);
+    }
 
     private void Arm()
     {
@@ -355,18 +630,22 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             return;
         }
 
-        var wake = long.MaxValue;
+        var wake = _readyWakeTicks;
         if (_timed.TryPeek(out _, out var dueTicks))
         {
-            wake = dueTicks;
+            wake = Math.Min(wake, dueTicks);
         }
 
-        if (_ready.TryPeek(out var head, out _) && _inFlight < MaxConcurrency)
+        if (_watch.TryPeek(out _, out var deadline))
         {
-            // Blocked by the budget, or (refreshes and retries) by a throttling hold: wake when it refills and, for
-            // those, when the hold has ended.
-            var blockedUntil = head.Priority == WorkPriority.StateChange ? _budget.NextFreeTicks(NowTicks) : Math.Max(_budget.NextFreeTicks(NowTicks), _heldUntilTicks);
-            wake = Math.Min(wake, blockedUntil);
+            // A watched deadline is missed at the first tick after it.
+            wake = Math.Min(wake, deadline + 1);
+        }
+
+        var now = NowTicks;
+        if (_timed.Count + _ready.Count > 0)
+        {
+            wake = Math.Min(wake, now + MaxSleepTicks);
         }
 
         if (wake == long.MaxValue || wake == _armedAt)
@@ -374,28 +653,41 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             return;
         }
 
-        var now = NowTicks;
         _armedAt = wake;
         _timer.Change(TimeSpan.FromTicks(Math.Max(1, wake - now)), Timeout.InfiniteTimeSpan);
     }
 
-    private async Task DispatchAsync(WorkItem item)
+    private async Task DispatchAsync(WorkItem item, SendTicket ticket, bool probe)
     {
         try
         {
-            await item.Target.RunAsync(item.Token, item.Priority, _stopping.Token).ConfigureAwait(false);
+            await item.Target.RunAsync(item.Token, item.Priority, ticket, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             // Work items handle their own failures; this is a bug guard so the scheduler keeps going.
-            Log.WorkItemFaulted(_logger, ex);
+            try
+            {
+                Log.WorkItemFaulted(_logger, ex);
+            }
+            catch (Exception)
+            {
+                // Nothing more can be done with a failing log provider.
+            }
         }
         finally
         {
+            ticket.Complete();
             TaskCompletionSource? drained = null;
             lock (_gate)
             {
                 _inFlight--;
+                if (probe && _probeInFlight)
+                {
+                    // The probe ended without an outcome (its session had moved on): let the next one go.
+                    _probeInFlight = false;
+                }
+
                 if (_stopped && _inFlight == 0)
                 {
                     drained = _drained;
@@ -408,16 +700,29 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         Pump();
     }
 
+    private static void SafeMetric(Action<PresenceKeepAliveMetrics> record, PresenceKeepAliveMetrics metrics)
+    {
+        try
+        {
+            record(metrics);
+        }
+        catch (Exception)
+        {
+            // A throwing MeterListener callback must not stop the scheduler.
+        }
+    }
+
     private readonly record struct WorkItem(IScheduledWork Target, long Token, WorkPriority Priority, long DueTicks, long DeadlineTicks)
     {
         public long ReadyTicks { get; init; }
     }
 
-    private readonly record struct ReadyKey(WorkPriority Priority, bool Missed, long DeadlineTicks, long Sequence) : IComparable<ReadyKey>
+    /// <summary>The ready order: class (state changes 0, refreshes and retries 1), then missed last, then deadline, then arrival.</summary>
+    private readonly record struct ReadyKey(int Class, bool Missed, long DeadlineTicks, long Sequence) : IComparable<ReadyKey>
     {
         public int CompareTo(ReadyKey other)
         {
-            var c = Priority.CompareTo(other.Priority);
+            var c = Class.CompareTo(other.Class);
             if (c != 0)
             {
                 return c;
@@ -433,4 +738,17 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             return c != 0 ? c : Sequence.CompareTo(other.Sequence);
         }
     }
+}
+
+/// <summary>How a dispatched send ended, as the scheduler counts it.</summary>
+internal enum SendOutcome
+{
+    /// <summary>Accepted.</summary>
+    Accepted,
+
+    /// <summary>Failed transiently (408, 429, 5xx, network, timeout, token acquisition).</summary>
+    Transient,
+
+    /// <summary>Failed permanently (400, 401, 403, 404): nothing to learn about the service's health.</summary>
+    Permanent,
 }

@@ -23,10 +23,8 @@ namespace PresenceKeepAlive.KeepAlive.Internal;
 internal sealed class RequestGate
 {
     private readonly object _lock = new();
-    private readonly long[] _log;
-    private readonly long _windowTicks;
-    private int _head;
-    private int _count;
+    private readonly SlidingLog _window;
+    private readonly SlidingLog? _smoothing;
     private int _reserved;
     private long _entered;
 
@@ -47,9 +45,23 @@ internal sealed class RequestGate
         LimitPerWindow = limitPerWindow;
         Window = window;
         Clock = clock;
-        _windowTicks = window.Ticks;
-        _log = new long[limitPerWindow];
+        _window = new SlidingLog(limitPerWindow, window.Ticks);
+
+        // Bursts are smoothed to twice the average rate in any second: a start of thousands of sessions goes out spread
+        // (and so do their refreshes, planned from their acceptance) instead of in clumps of a whole window's worth,
+        // which a service limiting over shorter windows than it documents would refuse. It never lowers the sustained rate.
+        if (window > SmoothingWindow)
+        {
+            var perSecond = (int)Math.Ceiling(2.0 * limitPerWindow * SmoothingWindow.Ticks / window.Ticks);
+            if (perSecond < limitPerWindow)
+            {
+                _smoothing = new SlidingLog(Math.Max(1, perSecond), SmoothingWindow.Ticks);
+            }
+        }
     }
+
+    /// <summary>Gets the window over which bursts are smoothed.</summary>
+    public static TimeSpan SmoothingWindow { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Gets the most attempts in any closed window.</summary>
     public int LimitPerWindow { get; }
@@ -66,15 +78,16 @@ internal sealed class RequestGate
     /// <summary>Gets how many attempts have passed the gate since it was created.</summary>
     public long Entered => Interlocked.Read(ref _entered);
 
-    /// <summary>Gets the places free now (neither logged in the current window nor reserved).</summary>
+    /// <summary>Gets the places free now in the main window (neither logged nor reserved).</summary>
     public int Available
     {
         get
         {
             lock (_lock)
             {
-                Trim(Clock.NowTicks);
-                return LimitPerWindow - _count - _reserved;
+                var now = Clock.NowTicks;
+                _window.Trim(now);
+                return LimitPerWindow - _window.Count - _reserved;
             }
         }
     }
@@ -85,8 +98,7 @@ internal sealed class RequestGate
     {
         lock (_lock)
         {
-            Trim(Clock.NowTicks);
-            if (_count + _reserved >= LimitPerWindow)
+            if (!HasRoomLocked(Clock.NowTicks))
             {
                 return false;
             }
@@ -118,19 +130,18 @@ internal sealed class RequestGate
         lock (_lock)
         {
             var now = Clock.NowTicks;
-            Trim(now);
             if (reserved && _reserved > 0)
             {
+                // A place was held for it since it was reserved: it fits (see the remarks).
                 _reserved--;
             }
-            else if (_count + _reserved >= LimitPerWindow)
+            else if (!HasRoomLocked(now))
             {
                 return false;
             }
 
-            var tail = _head + _count;
-            _log[tail >= _log.Length ? tail - _log.Length : tail] = now;
-            _count++;
+            _window.Append(now);
+            _smoothing?.Append(now);
             _entered++;
             return true;
         }
@@ -138,31 +149,71 @@ internal sealed class RequestGate
 
     /// <summary>
     /// Returns when a place is next free: <paramref name="nowTicks"/> if one is free now, the instant the oldest logged
-    /// attempt leaves the window otherwise, or <see cref="long.MaxValue"/> when every place is reserved (one frees when
+    /// attempt leaves a full window otherwise, or <see cref="long.MaxValue"/> when every place is reserved (one frees when
     /// a reserved attempt leaves or is released; the scheduler re-pumps then).
     /// </summary>
     public long NextFreeTicks(long nowTicks)
     {
         lock (_lock)
         {
-            Trim(nowTicks);
-            if (_count + _reserved < LimitPerWindow)
-            {
-                return nowTicks;
-            }
-
-            // The window is closed at both ends: the oldest entry still counts at exactly its time + window.
-            return _count == 0 ? long.MaxValue : _log[_head] + _windowTicks + 1;
+            var next = _window.NextFreeTicks(nowTicks, _reserved);
+            return _smoothing is null ? next : Math.Max(next, _smoothing.NextFreeTicks(nowTicks, _reserved));
         }
     }
 
-    private void Trim(long nowTicks)
+    private bool HasRoomLocked(long now) =>
+        _window.HasRoom(now, _reserved) && (_smoothing is null || _smoothing.HasRoom(now, _reserved));
+
+    /// <summary>The instants attempts left, oldest first, within one window.</summary>
+    private sealed class SlidingLog(int limit, long windowTicks)
     {
-        var oldest = nowTicks - _windowTicks;
-        while (_count > 0 && _log[_head] < oldest)
+        private readonly long[] _log = new long[limit];
+        private int _head;
+
+        public int Count { get; private set; }
+
+        public bool HasRoom(long now, int reserved)
         {
-            _head = _head + 1 == _log.Length ? 0 : _head + 1;
-            _count--;
+            Trim(now);
+            return Count + reserved < _log.Length;
+        }
+
+        public void Append(long now)
+        {
+            Trim(now);
+            if (Count == _log.Length)
+            {
+                // Never reached: the reservation rule keeps logged + reserved within the limit. Guarded so that a bug
+                // cannot overrun the ring.
+                _head = _head + 1 == _log.Length ? 0 : _head + 1;
+                Count--;
+            }
+
+            var tail = _head + Count;
+            _log[tail >= _log.Length ? tail - _log.Length : tail] = now;
+            Count++;
+        }
+
+        public long NextFreeTicks(long now, int reserved)
+        {
+            Trim(now);
+            if (Count + reserved < _log.Length)
+            {
+                return now;
+            }
+
+            // The window is closed at both ends: the oldest entry still counts at exactly its time + window.
+            return Count == 0 ? long.MaxValue : _log[_head] + windowTicks + 1;
+        }
+
+        public void Trim(long now)
+        {
+            var oldest = now - windowTicks;
+            while (Count > 0 && _log[_head] < oldest)
+            {
+                _head = _head + 1 == _log.Length ? 0 : _head + 1;
+                Count--;
+            }
         }
     }
 }

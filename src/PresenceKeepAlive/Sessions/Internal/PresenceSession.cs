@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using PresenceKeepAlive.Diagnostics.Internal;
 using PresenceKeepAlive.Http.Internal;
 using PresenceKeepAlive.KeepAlive.Internal;
@@ -5,45 +6,32 @@ using PresenceKeepAlive.KeepAlive.Internal;
 namespace PresenceKeepAlive.Sessions.Internal;
 
 /// <summary>
-/// One user's app session. Holds the desired state with a version, and at most one request in flight.
+/// One user's app session: the shell around its <see cref="SessionState"/>. It holds the lock, turns calls and send
+/// outcomes into events for the state's transition function, runs the one request in flight, and carries out the
+/// effects each transition asks for (see <see cref="SessionEffects"/>).
 /// </summary>
 /// <remarks>
 /// <para>
 /// Last write wins: every <see cref="SetAsync"/> and <see cref="ClearAsync"/> records a new desire with the next
-/// version. A send carries the latest desire at the moment it starts; a desire recorded while a send is in flight
-/// is sent as soon as that send completes, ahead of refreshes. So no request carrying an older desire can start, let
-/// alone land, after a newer one has.
+/// version. A send carries the latest desire at the moment it starts; a desire recorded while a send is in flight is
+/// sent as soon as that send completes, ahead of refreshes. So no request carrying an older desire can start, let alone
+/// land, after a newer one has.
 /// </para>
 /// <para>
 /// Callers of <see cref="SetAsync"/> and <see cref="ClearAsync"/> wait for the first send whose version is at least
-/// theirs: they complete when it is accepted and fail with its exception when it is not. A caller whose desire was
-/// superseded before it was sent therefore completes with the newer desire's outcome.
+/// theirs: they complete when it is accepted and fail with its exception when it is not.
 /// </para>
 /// </remarks>
 internal sealed class PresenceSession : IPresenceSession, IScheduledWork
 {
-    private readonly object _gate = new();
     private readonly PresenceSessionManager _manager;
-    private PresenceState? _desired;
-    private bool _wantsClear;
-    private long _version;
-    private bool _inFlight;
+    private readonly SessionState _state = new();
+    private SessionWaiters? _waiters;
+    private SessionEventQueue? _events;
     private long _scheduleToken;
-    private PresenceSessionStatus _status;
-    private long _lastConfirmedTicks;
-    private long _lapseReferenceTicks;
-    private long _nextRefreshTicks;
-    private long _lastSetEndedTicks;
-    private PresenceRequestException? _lastError;
-    private int _retryAttempt;
-    private bool _lapseCounted;
-    private bool _everSent;
-    private bool _kept;
-    private bool _disposed;
-    private bool _closing;
+    private long _eventSequence;
     private int _disposing;
     private Task? _disposal;
-    private List<Waiter>? _waiters;
 
     public PresenceSession(string userId, PresenceSessionManager manager)
     {
@@ -59,9 +47,9 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         get
         {
-            lock (_gate)
+            lock (Lock)
             {
-                return _wantsClear ? null : _desired;
+                return _state.DesiredState;
             }
         }
     }
@@ -70,9 +58,9 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         get
         {
-            lock (_gate)
+            lock (Lock)
             {
-                return _status;
+                return _state.Status;
             }
         }
     }
@@ -81,10 +69,10 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         get
         {
-            lock (_gate)
+            lock (Lock)
             {
                 // Engine time (monotonic, see KeepAliveClock): after a wall-clock step it differs from the wall clock.
-                return _lastConfirmedTicks == 0 ? null : KeepAliveClock.ToDateTimeOffset(_lastConfirmedTicks);
+                return _state.LastAcceptedTicks == 0 ? null : KeepAliveClock.ToDateTimeOffset(_state.LastAcceptedTicks);
             }
         }
     }
@@ -93,10 +81,9 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         get
         {
-            lock (_gate)
+            lock (Lock)
             {
-                // Engine time, like LastConfirmedAt: consistent with the intervals waited, not with a stepped wall clock.
-                return _nextRefreshTicks == 0 ? null : KeepAliveClock.ToDateTimeOffset(_nextRefreshTicks);
+                return _state.NextRefreshTicks == 0 ? null : KeepAliveClock.ToDateTimeOffset(_state.NextRefreshTicks);
             }
         }
     }
@@ -105,9 +92,21 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         get
         {
-            lock (_gate)
+            lock (Lock)
             {
-                return _lastError;
+                return _state.LastError;
+            }
+        }
+    }
+
+    /// <summary>Gets when the service fades or ends what it last accepted (engine time), or <see langword="null"/> when nothing is kept.</summary>
+    internal DateTimeOffset? Deadline
+    {
+        get
+        {
+            lock (Lock)
+            {
+                return _state.Kept && _state.DeadlineTicks is > 0 and < long.MaxValue ? KeepAliveClock.ToDateTimeOffset(_state.DeadlineTicks) : null;
             }
         }
     }
@@ -117,9 +116,9 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         get
         {
-            lock (_gate)
+            lock (Lock)
             {
-                return _inFlight;
+                return _state.InFlight;
             }
         }
     }
@@ -129,14 +128,29 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         get
         {
-            lock (_gate)
+            lock (Lock)
             {
-                return _version;
+                return _state.Version;
+            }
+        }
+    }
+
+    /// <summary>Gets a value indicating whether the session was ever asked for a state or a sign-off.</summary>
+    internal bool Started
+    {
+        get
+        {
+            lock (Lock)
+            {
+                return _state.Version > 0;
             }
         }
     }
 
     long IScheduledWork.ScheduleToken => Volatile.Read(ref _scheduleToken);
+
+    /// <summary>Gets the session's lock: its state, which nothing outside the session can reach.</summary>
+    private object Lock => _state;
 
     private KeepAliveSettings Settings => _manager.Settings;
 
@@ -144,88 +158,51 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     {
         ArgumentNullException.ThrowIfNull(state);
         var protocol = Settings.Protocol;
+        if (protocol == PresenceProtocol.Patch && state == PresenceState.Offline)
+        {
+            // The seed's Offline/Offline is its sign-off, not a state to keep alive.
+            return ClearAsync(cancellationToken);
+        }
+
         if (!state.IsSupportedBy(protocol))
         {
             throw new ArgumentException(
-                $"{state} cannot be set with the {protocol} protocol. Allowed: {PresenceState.Describe(PresenceState.ValuesFor(protocol))}.",
+                $"{state} cannot be set with the {protocol} protocol. Allowed: {PresenceState.Describe(PresenceState.ValuesFor(protocol))}." +
+                (state == PresenceState.Offline ? " To sign off, call ClearAsync." : string.Empty),
                 nameof(state));
         }
 
-        var fx = default(Effects);
+        var fx = default(SessionEffects);
         Task task;
-        long version;
-        bool started;
-        lock (_gate)
+        lock (Lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed || _closing, this);
-            var now = _manager.NowTicks;
-            started = !_kept;
-            if (started)
-            {
-                _kept = true;
-                fx.KeptDelta = 1;
-                _lapseReferenceTicks = now;
-                _lapseCounted = false;
-                _retryAttempt = 0;
-            }
+            ObjectDisposedException.ThrowIf(_state.Disposed || _state.Closing, this);
+            _state.Apply(new SessionEvent(SessionEventKind.Set) { State = state }, _manager.NowTicks, Settings, ref fx);
 
-            _desired = state;
-            _wantsClear = false;
-            version = ++_version;
-            task = AddWaiter(version);
-            if (!_inFlight)
-            {
-                ScheduleLocked(WorkPriority.StateChange, now, now, ref fx);
-            }
+            // The send that carries this desire is a child of the caller's span (it runs on an engine thread).
+            task = (_waiters ??= new SessionWaiters()).Add(_state.Version, Activity.Current?.Context ?? default);
+            Commit(ref fx);
         }
 
-        if (started)
-        {
-            Log.SessionStarted(_manager.Logger, UserId, state);
-        }
-
-        Log.StateSet(_manager.Logger, UserId, state, version);
-        Apply(ref fx);
+        Run(ref fx);
         return task.WaitAsync(cancellationToken);
     }
 
     public Task ClearAsync(CancellationToken cancellationToken = default)
     {
-        var fx = default(Effects);
+        var fx = default(SessionEffects);
         Task task;
-        lock (_gate)
+        lock (Lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var now = _manager.NowTicks;
-            _wantsClear = true;
-            _retryAttempt = 0;
-            var version = ++_version;
-            _nextRefreshTicks = 0;
-            if (_kept)
-            {
-                _kept = false;
-                fx.KeptDelta = -1;
-            }
-
-            if (!_everSent && !_inFlight)
-            {
-                // Nothing of ours is on the service: signing off is a no-op.
-                _scheduleToken++;
-                CompleteWaitersLocked(version, null, ref fx);
-                SetStatusLocked(PresenceSessionStatus.Cleared, null, ref fx);
-                task = Task.CompletedTask;
-            }
-            else
-            {
-                task = AddWaiter(version);
-                if (!_inFlight)
-                {
-                    ScheduleLocked(WorkPriority.StateChange, now, now, ref fx);
-                }
-            }
+            ObjectDisposedException.ThrowIf(_state.Disposed, this);
+            _state.Apply(new SessionEvent(SessionEventKind.Clear), _manager.NowTicks, Settings, ref fx);
+            task = fx.Complete && fx.CompleteError is null && fx.CompleteUpTo == _state.Version
+                ? Task.CompletedTask
+                : (_waiters ??= new SessionWaiters()).Add(_state.Version, Activity.Current?.Context ?? default);
+            Commit(ref fx);
         }
 
-        Apply(ref fx);
+        Run(ref fx);
         return task.WaitAsync(cancellationToken);
     }
 
@@ -240,11 +217,11 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         }
 
         bool signOff;
-        lock (_gate)
+        lock (Lock)
         {
             // From here on SetAsync is refused: a state accepted now would land after the sign-off and never be refreshed.
-            _closing = true;
-            signOff = Settings.SignOffOnDispose && (_everSent || _inFlight) && !(_wantsClear && _status == PresenceSessionStatus.Cleared);
+            _state.Closing = true;
+            signOff = Settings.SignOffOnDispose && (_state.EverSent || _state.InFlight) && !(_state.WantsClear && _state.Status == PresenceSessionStatus.Cleared);
         }
 
         if (signOff)
@@ -257,7 +234,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
             {
                 // Best effort: the service ends the session when its lease expires.
-                Log.SignOffOnDisposeFailed(_manager.Logger, UserId, ex);
+                Safe(static (s, e) => Log.SignOffOnDisposeFailed(s._manager.Logger, s.UserId, e), this, ex);
             }
         }
 
@@ -268,457 +245,155 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     /// <summary>Refuses further <see cref="SetAsync"/> calls: the manager is signing every session off before disposing.</summary>
     internal void BeginClosing()
     {
-        lock (_gate)
+        lock (Lock)
         {
-            _closing = true;
+            _state.Closing = true;
         }
     }
 
     /// <summary>Stops the session for good without signing off; pending callers fail with <see cref="ObjectDisposedException"/>.</summary>
-    internal void MarkDisposed()
+    internal void MarkDisposed() => Raise(new SessionEvent(SessionEventKind.Disposed));
+
+    async Task IScheduledWork.RunAsync(long token, WorkPriority priority, SendTicket ticket, CancellationToken cancellationToken)
     {
-        var fx = default(Effects);
-        lock (_gate)
+        var fx = default(SessionEffects);
+        SendPlan plan;
+        ActivityContext parent = default;
+        lock (Lock)
         {
-            if (_disposed)
+            if (token != _scheduleToken)
             {
                 return;
             }
 
-            _disposed = true;
-            _scheduleToken++;
-            _nextRefreshTicks = 0;
-            if (_kept)
+            plan = _state.Apply(new SessionEvent(SessionEventKind.SendDue) { Priority = priority }, _manager.NowTicks, Settings, ref fx);
+            if (plan.Send && priority == WorkPriority.StateChange && _waiters is { } waiters)
             {
-                _kept = false;
-                fx.KeptDelta = -1;
+                // A state change's span is a child of its caller's; refreshes and retries are root spans.
+                parent = waiters.ParentOf(plan.Version);
             }
 
-            CompleteWaitersLocked(long.MaxValue, new ObjectDisposedException(nameof(IPresenceSession)), ref fx);
-            SetStatusLocked(PresenceSessionStatus.Disposed, null, ref fx);
+            Commit(ref fx);
         }
 
-        Apply(ref fx);
-    }
-
-    async Task IScheduledWork.RunAsync(long token, WorkPriority priority, CancellationToken cancellationToken)
-    {
-        PresenceState? state;
-        bool clear;
-        long version;
-        var fx = default(Effects);
-        var leaseEnded = false;
-        PresenceRequestException? lastError = null;
-        lock (_gate)
+        Run(ref fx);
+        if (!plan.Send)
         {
-            if (token != _scheduleToken || _inFlight || _disposed)
-            {
-                return;
-            }
-
-            version = _version;
-            clear = _wantsClear;
-            state = _desired;
-            if (clear && priority == WorkPriority.Retry && _manager.NowTicks >= SignOffLeaseEndLocked())
-            {
-                // A sign-off retry that surfaces after the lease (its backoff, Retry-After or the budget held it
-                // that long): the service has ended the session, so sending it would only spend budget.
-                leaseEnded = true;
-                lastError = _lastError;
-                EndSignOffByLeaseLocked(version, ref fx);
-            }
-            else
-            {
-                _inFlight = true;
-                _everSent = true;
-            }
-        }
-
-        if (leaseEnded)
-        {
-            Log.SignOffEndedByLease(_manager.Logger, UserId, Settings.Lease, lastError);
-            Apply(ref fx);
             return;
         }
 
         var protocol = _manager.Protocol;
-
-        var ticket = new SendTicket(_manager.Scheduler.Budget, reserved: true, retriesAllowed: true, _manager.TimeProvider.GetTimestamp());
         PresenceSendScope.Begin(ticket);
+        PresenceRequestException? failure = null;
         try
         {
-            if (clear)
+            if (plan.Clear)
             {
-                await protocol.ClearPresenceAsync(UserId, default, cancellationToken).ConfigureAwait(false);
+                await protocol.ClearPresenceAsync(UserId, parent, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await protocol.SetPresenceAsync(UserId, state!, default, cancellationToken).ConfigureAwait(false);
+                await protocol.SetPresenceAsync(UserId, plan.State!, parent, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            OnStopped();
+            Raise(new SessionEvent(SessionEventKind.Stopped));
             return;
         }
         catch (PresenceRequestException ex)
         {
-            OnFailed(version, clear, ex);
-            return;
+            failure = ex;
         }
         catch (Exception ex)
         {
             // The protocol promises PresenceRequestException; anything else is wrapped so callers see one type.
             var permanent = ex is ArgumentException or InvalidOperationException or NotSupportedException;
-            var wrapped = new PresenceRequestException($"The presence request for '{UserId}' failed: {ex.Message}", ex)
+            failure = new PresenceRequestException($"The presence request for '{UserId}' failed: {ex.Message}", ex)
             {
                 StatusCode = permanent ? System.Net.HttpStatusCode.BadRequest : null,
-                Operation = clear ? "clearPresence" : "setPresence",
+                Operation = plan.Clear ? "clearPresence" : "setPresence",
                 UserId = UserId,
             };
-            OnFailed(version, clear, wrapped);
-            return;
         }
         finally
         {
-            ticket.Complete();
+            PresenceSendScope.Begin(null);
         }
 
-        OnSucceeded(version, clear);
+        Raise(failure is null
+            ? new SessionEvent(SessionEventKind.Accepted) { Version = plan.Version, Clear = plan.Clear, DueTicks = plan.PlannedDueTicks }
+            : new SessionEvent(SessionEventKind.Failed) { Version = plan.Version, Clear = plan.Clear, Error = failure, Jitter = _manager.NextJitterFraction() });
     }
 
-    private void OnSucceeded(long version, bool clear)
+    void IScheduledWork.OnDeadlinePassed(long token)
     {
-        var fx = default(Effects);
-        var late = TimeSpan.Zero;
-        var recovered = TimeSpan.Zero;
-        lock (_gate)
+        var fx = default(SessionEffects);
+        lock (Lock)
         {
-            _inFlight = false;
-            CompleteWaitersLocked(version, null, ref fx);
-            if (_disposed)
+            if (token != _scheduleToken)
             {
-                Apply(ref fx);
                 return;
             }
 
-            var now = _manager.NowTicks;
-            _lastError = null;
-            _retryAttempt = 0;
-            if (clear)
-            {
-                _everSent = false;
-                if (_version == version)
-                {
-                    _nextRefreshTicks = 0;
-                    SetStatusLocked(PresenceSessionStatus.Cleared, null, ref fx);
-                }
-                else
-                {
-                    ScheduleLocked(WorkPriority.StateChange, now, now, ref fx);
-                }
-            }
-            else
-            {
-                var unconfirmed = TimeSpan.FromTicks(now - _lapseReferenceTicks);
-                if (_status == PresenceSessionStatus.Active && unconfirmed > Settings.SessionTimeout && !_lapseCounted)
-                {
-                    // No failure, but the refresh came too late (budget over capacity): still a lapse.
-                    late = unconfirmed;
-                    _manager.Metrics.SessionLapsed();
-                }
-                else if (_status is PresenceSessionStatus.Retrying or PresenceSessionStatus.Lapsed)
-                {
-                    recovered = unconfirmed;
-                }
-
-                _lastConfirmedTicks = now;
-                _lastSetEndedTicks = now;
-                _lapseReferenceTicks = now;
-                _lapseCounted = false;
-                if (_version != version)
-                {
-                    ScheduleLocked(WorkPriority.StateChange, now, now, ref fx);
-                }
-                else if (_kept)
-                {
-                    var due = now + _manager.NextRefreshDelayTicks();
-                    ScheduleLocked(WorkPriority.Refresh, due, now + Settings.SessionTimeout.Ticks, ref fx);
-                }
-
-                SetStatusLocked(PresenceSessionStatus.Active, null, ref fx);
-            }
+            _state.Apply(new SessionEvent(SessionEventKind.DeadlinePassed), _manager.NowTicks, Settings, ref fx);
+            Commit(ref fx);
         }
 
-        if (clear)
-        {
-            Log.SignedOff(_manager.Logger, UserId);
-        }
-        else if (late > TimeSpan.Zero)
-        {
-            Log.RefreshedLate(_manager.Logger, UserId, late, Settings.SessionTimeout);
-        }
-        else if (recovered > TimeSpan.Zero)
-        {
-            Log.SessionRecovered(_manager.Logger, UserId, recovered);
-        }
-
-        Apply(ref fx);
+        Run(ref fx);
     }
 
-    private void OnFailed(long version, bool clear, PresenceRequestException error)
+    /// <summary>Applies one event and carries out its effects.</summary>
+    private void Raise(in SessionEvent e)
     {
-        var fx = default(Effects);
-        var logKind = FailureLog.None;
-        TimeSpan unconfirmed = default, retryIn = default, leaseLeft = default;
-        PresenceState? desired;
-        lock (_gate)
+        var fx = default(SessionEffects);
+        lock (Lock)
         {
-            _inFlight = false;
-            _lastError = error;
-            desired = _desired;
-            CompleteWaitersLocked(version, error, ref fx);
-            if (_disposed)
+            _state.Apply(e, _manager.NowTicks, Settings, ref fx);
+            Commit(ref fx);
+        }
+
+        Run(ref fx);
+    }
+
+    /// <summary>The effects that must happen under the lock, in transition order: scheduling, waiters taken, events queued.</summary>
+    private void Commit(ref SessionEffects fx)
+    {
+        if (fx.Schedule)
+        {
+            var token = ++_scheduleToken;
+            if (!_manager.Scheduler.Schedule(this, token, fx.Priority, fx.DueTicks, fx.DeadlineTicks))
             {
-                Apply(ref fx);
-                return;
+                // The engine has stopped: nothing will be sent.
+                _state.NextRefreshTicks = 0;
+                fx.CompleteWaiters(long.MaxValue, new ObjectDisposedException(nameof(IPresenceSessionManager)));
+                fx.Schedule = false;
             }
+        }
+        else if (fx.Unschedule)
+        {
+            _scheduleToken++;
+        }
 
-            var now = _manager.NowTicks;
-            if (!clear)
+        if (fx.Complete && _waiters is { } waiters)
+        {
+            waiters.TakeUpTo(fx.CompleteUpTo, fx.CompleteError, ref fx.Completions);
+            if (waiters.Count == 0)
             {
-                // A failed set may still have landed (a timeout after the service applied it): the lease that
-                // bounds sign-off retries counts from the end of the last set sent, accepted or not.
-                _lastSetEndedTicks = now;
-            }
-
-            var superseded = _version != version;
-            if (superseded)
-            {
-                // A newer desire waits: send it now, whatever became of the older one.
-                ScheduleLocked(WorkPriority.StateChange, now, now, ref fx);
-            }
-
-            if (clear)
-            {
-                var leaseEnd = SignOffLeaseEndLocked();
-                if (superseded || !error.IsTransient)
-                {
-                    logKind = FailureLog.SignOff;
-                    if (!superseded)
-                    {
-                        SetStatusLocked(PresenceSessionStatus.Failed, error, ref fx);
-                    }
-                }
-                else if (now >= leaseEnd)
-                {
-                    logKind = FailureLog.SignOffEndedByLease;
-                    EndSignOffByLeaseLocked(version, ref fx);
-                }
-                else
-                {
-                    // One 503 on sign-off must not leave the user showing the old state for the rest of the lease
-                    // (hours with a long lease): retry like a set, with the same backoff and Retry-After rules. The
-                    // retry is due by the lease end at the latest; one that surfaces then is not sent (RunAsync).
-                    logKind = FailureLog.SignOffRetrying;
-                    _retryAttempt++;
-                    retryIn = RetryDelay(error);
-                    leaseLeft = TimeSpan.FromTicks(leaseEnd - now);
-                    ScheduleLocked(WorkPriority.Retry, Math.Min(now + retryIn.Ticks, leaseEnd), leaseEnd, ref fx);
-
-                    // Nothing is refreshed after a sign-off: the retry is not a refresh.
-                    _nextRefreshTicks = 0;
-                    SetStatusLocked(PresenceSessionStatus.Retrying, error, ref fx);
-                }
-            }
-            else if (!error.IsTransient)
-            {
-                logKind = FailureLog.Permanent;
-                if (!superseded && _kept)
-                {
-                    _kept = false;
-                    fx.KeptDelta = -1;
-                    _nextRefreshTicks = 0;
-                }
-
-                SetStatusLocked(PresenceSessionStatus.Failed, error, ref fx);
-            }
-            else
-            {
-                _retryAttempt++;
-                unconfirmed = TimeSpan.FromTicks(now - _lapseReferenceTicks);
-                var lapsed = unconfirmed > Settings.SessionTimeout;
-                retryIn = RetryDelay(error);
-                if (lapsed && !_lapseCounted)
-                {
-                    _lapseCounted = true;
-                    _manager.Metrics.SessionLapsed();
-                    logKind = FailureLog.Lapsed;
-                }
-                else
-                {
-                    logKind = !lapsed && unconfirmed > Settings.SessionTimeout / 2 ? FailureLog.RetryingLong : FailureLog.Retrying;
-                }
-
-                if (!superseded)
-                {
-                    ScheduleLocked(WorkPriority.Retry, now + retryIn.Ticks, _lapseReferenceTicks + Settings.SessionTimeout.Ticks, ref fx);
-                }
-
-                SetStatusLocked(lapsed ? PresenceSessionStatus.Lapsed : PresenceSessionStatus.Retrying, error, ref fx);
+                _waiters = null;
             }
         }
 
-        if (error.StatusCode == System.Net.HttpStatusCode.TooManyRequests && error.RetryAfter is { } retryAfter && retryAfter > TimeSpan.Zero)
+        for (var i = 0; i < fx.StatusChanges; i++)
         {
-            // Throttling is per app: hold every session's sends, not only this one's retry.
-            _manager.OnThrottled(retryAfter);
-        }
-
-        var status = (int?)error.StatusCode;
-        var logger = _manager.Logger;
-        switch (logKind)
-        {
-            case FailureLog.SignOff:
-                Log.SignOffFailed(logger, UserId, status, error);
-                break;
-            case FailureLog.SignOffRetrying:
-                Log.SignOffFailedWillRetry(logger, UserId, status, retryIn, leaseLeft, error);
-                break;
-            case FailureLog.SignOffEndedByLease:
-                Log.SignOffEndedByLease(logger, UserId, Settings.Lease, error);
-                break;
-            case FailureLog.Permanent:
-                Log.SessionFailed(logger, UserId, status, error.ErrorCode, error);
-                break;
-            case FailureLog.Lapsed:
-                Log.SessionLapsed(logger, UserId, unconfirmed, Settings.SessionTimeout, desired, error);
-                break;
-            case FailureLog.RetryingLong:
-                Log.SendFailedRetrying(logger, UserId, unconfirmed, Settings.SessionTimeout, status, retryIn, error);
-                break;
-            case FailureLog.Retrying:
-                Log.SendFailedWillRetry(logger, UserId, status, retryIn, error);
-                break;
-        }
-
-        Apply(ref fx);
-    }
-
-    private void OnStopped()
-    {
-        var fx = default(Effects);
-        lock (_gate)
-        {
-            _inFlight = false;
-            CompleteWaitersLocked(long.MaxValue, new ObjectDisposedException(nameof(IPresenceSessionManager)), ref fx);
-        }
-
-        Apply(ref fx);
-    }
-
-    private TimeSpan RetryDelay(PresenceRequestException error)
-    {
-        var settings = Settings;
-        var exponent = Math.Min(_retryAttempt - 1, 16);
-        var ticks = Math.Min(settings.RetryMaxDelay.Ticks, settings.RetryBaseDelay.Ticks << exponent);
-
-        // Up to 20% less, so that sessions failing together do not retry together.
-        ticks -= (long)(ticks * 0.2 * _manager.NextJitterFraction());
-        if (error.RetryAfter is { } retryAfter && retryAfter.Ticks > ticks)
-        {
-            // Honoured, up to one session timeout: a proxy's or a skewed clock's huge value must not park a session
-            // for hours (past one timeout the state has lapsed anyway, and a retry that is throttled again costs one request).
-            ticks = Math.Min(retryAfter.Ticks, settings.SessionTimeout.Ticks);
-        }
-
-        return TimeSpan.FromTicks(Math.Max(ticks, TimeSpan.TicksPerMillisecond));
-    }
-
-    /// <summary>
-    /// Returns when the service ends the session by itself: one lease after the last set. Sign-off retries stop
-    /// there, since nothing of ours is left on the service to clear.
-    /// </summary>
-    private long SignOffLeaseEndLocked() => _lastSetEndedTicks + Settings.Lease.Ticks;
-
-    /// <summary>Marks a sign-off that kept failing transiently as done: the lease has ended the session on the service.</summary>
-    private void EndSignOffByLeaseLocked(long version, ref Effects fx)
-    {
-        _everSent = false;
-        _retryAttempt = 0;
-        _nextRefreshTicks = 0;
-
-        // Callers of this clear were already failed with the send's error; any later one of the same desire is done.
-        CompleteWaitersLocked(version, null, ref fx);
-
-        // The status event carries the last failure, so handlers can tell this from an accepted sign-off.
-        SetStatusLocked(PresenceSessionStatus.Cleared, _lastError, ref fx);
-    }
-
-    private void ScheduleLocked(WorkPriority priority, long dueTicks, long deadlineTicks, ref Effects fx)
-    {
-        var token = ++_scheduleToken;
-        _nextRefreshTicks = priority == WorkPriority.StateChange ? 0 : dueTicks;
-        if (_manager.Scheduler.Schedule(this, token, priority, dueTicks, deadlineTicks))
-        {
-            fx.Pump = true;
-        }
-        else
-        {
-            _nextRefreshTicks = 0;
-            CompleteWaitersLocked(long.MaxValue, new ObjectDisposedException(nameof(IPresenceSessionManager)), ref fx);
+            var change = i == 0 ? fx.First : fx.Second;
+            (_events ??= new SessionEventQueue()).Enqueue(
+                new PresenceSessionStatusChangedEventArgs(UserId, change.From, change.To, change.Error, ++_eventSequence));
         }
     }
 
-    private Task AddWaiter(long version)
-    {
-        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        (_waiters ??= new List<Waiter>(1)).Add(new Waiter(version, completion));
-
-        // Callers wait through WaitAsync(cancellationToken), which does not observe this task: a caller that stopped
-        // waiting must not turn the send's later failure into an UnobservedTaskException.
-        _ = completion.Task.ContinueWith(
-            static t => _ = t.Exception,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        return completion.Task;
-    }
-
-    private void CompleteWaitersLocked(long upToVersion, Exception? error, ref Effects fx)
-    {
-        if (_waiters is not { Count: > 0 } waiters)
-        {
-            return;
-        }
-
-        for (var i = waiters.Count - 1; i >= 0; i--)
-        {
-            if (waiters[i].Version <= upToVersion)
-            {
-                (fx.Completions ??= []).Add((waiters[i].Completion, error));
-                waiters.RemoveAt(i);
-            }
-        }
-
-        if (waiters.Count == 0)
-        {
-            _waiters = null;
-        }
-    }
-
-    private void SetStatusLocked(PresenceSessionStatus status, PresenceRequestException? error, ref Effects fx)
-    {
-        if (_status == status)
-        {
-            return;
-        }
-
-        (fx.Events ??= []).Add(new PresenceSessionStatusChangedEventArgs(UserId, _status, status, error));
-        _status = status;
-    }
-
-    private void Apply(ref Effects fx)
+    /// <summary>The effects after the lock, in an order that no failing callback can break: waiters first, engine bookkeeping, logs, events, pump.</summary>
+    private void Run(ref SessionEffects fx)
     {
         if (fx.Completions is { } completions)
         {
@@ -735,55 +410,124 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             }
         }
 
-        if (fx.KeptDelta != 0)
+        if (fx.KeptDelta != 0 || fx.DemandDelta != 0)
         {
-            _manager.OnKeptChanged(fx.KeptDelta);
+            _manager.OnKeptChanged(fx.KeptDelta, fx.DemandDelta);
         }
 
-        if (fx.Events is { } events)
+        if (fx.Outcome is { } outcome)
         {
-            foreach (var e in events)
+            _manager.Scheduler.ReportOutcome(outcome, fx.ThrottledFor);
+            if (outcome == SendOutcome.Transient)
             {
-                try
-                {
-                    StatusChanged?.Invoke(this, e);
-                }
-                catch (Exception ex)
-                {
-                    Log.StatusChangedHandlerFailed(_manager.Logger, UserId, ex);
-                }
-
-                _manager.OnStatusChanged(this, e);
+                // Failures add retries to the load: the capacity check counts them.
+                _manager.CheckCapacity();
             }
         }
 
-        if (fx.Pump)
+        if (fx.ThrottledFor > TimeSpan.Zero)
+        {
+            _manager.OnThrottled(fx.ThrottledFor);
+        }
+
+        if (fx.Lapse)
+        {
+            Safe(static (m, _) => m.SessionLapsed(), _manager.Metrics, (object?)null);
+        }
+
+        if (fx.Log != SessionLog.None)
+        {
+            Safe(static (s, f) => s.WriteLog(f), this, fx);
+        }
+
+        if (_events is { } events)
+        {
+            events.Deliver(RaiseStatusChanged);
+        }
+
+        if (fx.Schedule)
         {
             _manager.Scheduler.Pump();
         }
-
-        fx = default;
     }
 
-    private enum FailureLog
+    private void RaiseStatusChanged(PresenceSessionStatusChangedEventArgs e)
     {
-        None,
-        Retrying,
-        RetryingLong,
-        Lapsed,
-        Permanent,
-        SignOff,
-        SignOffRetrying,
-        SignOffEndedByLease,
+        try
+        {
+            StatusChanged?.Invoke(this, e);
+        }
+        catch (Exception ex)
+        {
+            Safe(static (s, x) => Log.StatusChangedHandlerFailed(s._manager.Logger, s.UserId, x), this, ex);
+        }
+
+        _manager.OnStatusChanged(this, e);
     }
 
-    private readonly record struct Waiter(long Version, TaskCompletionSource Completion);
-
-    private struct Effects
+    private void WriteLog(in SessionEffects fx)
     {
-        public List<(TaskCompletionSource Completion, Exception? Error)>? Completions;
-        public List<PresenceSessionStatusChangedEventArgs>? Events;
-        public int KeptDelta;
-        public bool Pump;
+        var logger = _manager.Logger;
+        var error = fx.LogError;
+        var status = (int?)error?.StatusCode;
+        switch (fx.Log)
+        {
+            case SessionLog.Started:
+                Log.SessionStarted(logger, UserId, fx.LogState!);
+                Log.StateSet(logger, UserId, fx.LogState!, fx.LogVersion);
+                break;
+            case SessionLog.Set:
+                Log.StateSet(logger, UserId, fx.LogState!, fx.LogVersion);
+                break;
+            case SessionLog.Retrying:
+                Log.SendFailedWillRetry(logger, UserId, status, fx.LogB, error!);
+                break;
+            case SessionLog.RetryingLong:
+                Log.SendFailedRetrying(logger, UserId, fx.LogA, Settings.SessionTimeout, status, fx.LogB, error!);
+                break;
+            case SessionLog.RetryAfterCapped:
+                Log.RetryAfterCapped(logger, UserId, fx.LogA, fx.LogB);
+                break;
+            case SessionLog.Lapsed:
+                Log.SessionLapsed(logger, UserId, fx.LogA, fx.LogB, DesiredState, error!);
+                break;
+            case SessionLog.LapsedWaiting:
+                Log.DeadlinePassedWaiting(logger, UserId, _manager.Scheduler.BackingOff ? "the sessions are backing off from a failing service" : "the rate budget or a throttling hold", fx.LogState);
+                break;
+            case SessionLog.Permanent:
+                Log.SessionFailed(logger, UserId, status, error?.ErrorCode, error!);
+                break;
+            case SessionLog.Recovered:
+                Log.SessionRecovered(logger, UserId, fx.LogA);
+                break;
+            case SessionLog.RefreshedLate:
+                Log.RefreshedLate(logger, UserId, fx.LogA, fx.LogB);
+                break;
+            case SessionLog.SignedOff:
+                Log.SignedOff(logger, UserId);
+                break;
+            case SessionLog.SignOffFailed:
+                Log.SignOffFailed(logger, UserId, status, error!);
+                break;
+            case SessionLog.SignOffRetrying:
+                Log.SignOffFailedWillRetry(logger, UserId, status, fx.LogA, fx.LogB, error!);
+                break;
+            case SessionLog.SignOffEndedByLease:
+                Log.SignOffEndedByLease(logger, UserId, Settings.Lease, error);
+                break;
+        }
+    }
+
+    /// <summary>Runs a log or metric call so that a failing provider or listener cannot break the effects that follow.</summary>
+    private static void Safe<TTarget, TArg>(Action<TTarget, TArg> action, TTarget target, TArg arg)
+    {
+        try
+        {
+            action(target, arg);
+        }
+        catch (Exception)
+        {
+            // Logging and metrics are best effort; the engine's work must go on.
+        }
     }
 }

@@ -13,13 +13,14 @@ namespace PresenceKeepAlive.Sessions.Internal;
 /// The sessions of one application registration, sharing one <see cref="KeepAliveScheduler"/> and one
 /// <see cref="RateBudget"/>.
 /// </summary>
-internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposable
+internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<string, PresenceSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _timeProvider;
     private readonly Random _random;
-    private readonly long _capacitySessions;
     private long _keptCount;
+    private long _demandMicros;
+    private int _signedOffAll;
     private int _overCapacity;
     private int _disposed;
     private Task? _disposal;
@@ -52,7 +53,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
         ILogger logger,
         PresenceKeepAliveMetrics metrics,
         Random? random,
-        int maxConcurrency = KeepAliveScheduler.DefaultMaxConcurrency,
+        int? maxConcurrency = null,
         RequestGate? gate = null)
     {
         ArgumentNullException.ThrowIfNull(protocol);
@@ -61,6 +62,12 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(metrics);
         Protocol = protocol;
+        if (maxConcurrency is { } bound)
+        {
+            // Tests and benchmarks pin the bound without building options for it.
+            options = CopyWithConcurrency(options, bound);
+        }
+
         Settings = new KeepAliveSettings(options);
         _timeProvider = timeProvider;
         Logger = logger;
@@ -70,8 +77,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
         // One monotonic clock for the sessions, the scheduler and the budget's refill grid (see KeepAliveClock).
         var budget = gate ?? new RequestGate(Settings.RateLimitPerWindow, Settings.RateLimitWindow, new KeepAliveClock(timeProvider));
         Clock = budget.Clock;
-        Scheduler = new KeepAliveScheduler(Clock, budget, metrics, logger, maxConcurrency);
-        _capacitySessions = (long)(budget.RatePerSecond * Settings.MeanRefreshInterval.TotalSeconds);
+        Scheduler = new KeepAliveScheduler(budget, Settings, metrics, logger);
     }
 
     public event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
@@ -80,8 +86,29 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
 
     public IReadOnlyCollection<IPresenceSession> Sessions => _sessions.Values.ToArray();
 
-    /// <summary>Gets how many sessions the rate budget can keep alive at the configured refresh interval.</summary>
-    internal long CapacitySessions => _capacitySessions;
+    /// <summary>
+    /// Gets the share of the gate's rate that the planned load may use before the over-capacity warning fires. Measured
+    /// (docs/performance.md): at the defaults the zero-lapse capacity sits at 97-99% of the gate's rate.
+    /// </summary>
+    internal const double CapacityUtilization = 0.97;
+
+    /// <summary>Gets the requests per second the kept sessions' refreshes need at their deadlines, before retries.</summary>
+    internal double PlannedRate => Interlocked.Read(ref _demandMicros) / 1e6;
+
+    /// <summary>
+    /// Gets the requests per second the kept sessions need, retries included: the planned rate divided by the share of
+    /// sends that succeed (each failed send is sent again).
+    /// </summary>
+    internal double DemandRate => PlannedRate / (1 - Math.Min(Scheduler.FailureRatio, 0.5));
+
+    /// <summary>Gets the rate the over-capacity warning compares <see cref="DemandRate"/> with.</summary>
+    internal double CapacityRate => Scheduler.Budget.RatePerSecond * CapacityUtilization;
+
+    /// <summary>Gets how many Available sessions the budget carries before the over-capacity warning, with no failures.</summary>
+    internal long CapacitySessions => (long)(CapacityRate * Settings.RefreshPeriod(PresenceState.Available).TotalSeconds);
+
+    /// <summary>Gets a value indicating whether the kept sessions need more than the budget can carry (the over-capacity warning is in force).</summary>
+    internal bool OverCapacity => Volatile.Read(ref _overCapacity) != 0;
 
     /// <summary>Gets the number of sessions being kept alive (set and neither cleared, failed nor disposed).</summary>
     internal long KeptCount => Interlocked.Read(ref _keptCount);
@@ -114,7 +141,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
         ILogger? logger = null,
         PresenceKeepAliveMetrics? metrics = null,
         Random? random = null,
-        int maxConcurrency = KeepAliveScheduler.DefaultMaxConcurrency) =>
+        int? maxConcurrency = null) =>
         new(
             protocol,
             options ?? new PresenceKeepAliveOptions(),
@@ -176,6 +203,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
             }
         }
 
+        Volatile.Write(ref _signedOffAll, 1);
         return new PresenceSignOffResult(signedOff, failed);
 
         static async Task<(string UserId, Exception? Error)> SignOffAsync(PresenceSession session, CancellationToken cancellationToken)
@@ -209,8 +237,10 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
             session.BeginClosing();
         }
 
-        if (Settings.SignOffOnDispose)
+        if (Settings.SignOffOnDispose && Volatile.Read(ref _signedOffAll) == 0)
         {
+            // Signed off once already (the hosted service on stop): those it could not sign off are left to their leases,
+            // rather than tried again against a service that just failed them.
             // Best effort, bounded: failures are logged per session; leases end the rest on the service.
             using var giveUp = new CancellationTokenSource(Settings.SignOffOnDisposeLimit, _timeProvider);
             var result = await SignOffAllAsync(giveUp.Token).ConfigureAwait(false);
@@ -262,7 +292,8 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
             return;
         }
 
-        var hold = retryAfter < Settings.SessionTimeout ? retryAfter : Settings.SessionTimeout;
+        var cap = SessionTiming.RetryAfterCap(Settings);
+        var hold = retryAfter < cap ? retryAfter : cap;
         Scheduler.HoldUntil(NowTicks + hold.Ticks);
     }
 
@@ -281,37 +312,69 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
         }
     }
 
-    internal void OnKeptChanged(int delta)
+    internal void OnKeptChanged(int keptDelta, int demandDelta)
     {
-        var kept = Interlocked.Add(ref _keptCount, delta);
-        if (delta > 0)
+        var kept = keptDelta == 0 ? Interlocked.Read(ref _keptCount) : Interlocked.Add(ref _keptCount, keptDelta);
+        if (demandDelta != 0)
         {
-            Metrics.SessionActivated();
-        }
-        else
-        {
-            Metrics.SessionDeactivated();
+            Interlocked.Add(ref _demandMicros, demandDelta);
         }
 
-        if (kept > _capacitySessions)
+        try
         {
-            if (Interlocked.Exchange(ref _overCapacity, 1) == 0)
+            if (keptDelta > 0)
             {
-                // Said as soon as the session that does not fit is started, not when the first one lapses.
-                Log.OverCapacity(Logger, kept, Scheduler.Budget.LimitPerWindow, Scheduler.Budget.Window, Settings.RefreshInterval, _capacitySessions);
-                Metrics.OverCapacity();
+                Metrics.SessionActivated();
+            }
+            else if (keptDelta < 0)
+            {
+                Metrics.SessionDeactivated();
             }
         }
-        else if (kept <= _capacitySessions * 9 / 10 && Interlocked.Exchange(ref _overCapacity, 0) == 1)
+        catch (Exception)
         {
-            Log.BackWithinCapacity(Logger, kept, _capacitySessions);
+            // A throwing meter listener must not stop the engine.
         }
+
+        CheckCapacity(kept);
     }
 
-    /// <summary>Returns the delay until the next refresh: the interval minus a random jitter in [0, RefreshJitter].</summary>
-    internal long NextRefreshDelayTicks()
+    /// <summary>
+    /// Warns (event 109, counter <c>rate_budget.over_capacity</c>) when the kept sessions need more requests per second
+    /// than the budget can carry: refreshes at their deadlines (each session's refresh period from its state), plus
+    /// the retries the recent failure ratio implies, against <see cref="CapacityUtilization"/> of the gate's rate.
+    /// Checked as sessions start, change state or stop, and after failures.
+    /// </summary>
+    internal void CheckCapacity(long kept = -1)
     {
-        return Settings.RefreshInterval.Ticks;
+        if (kept < 0)
+        {
+            kept = Interlocked.Read(ref _keptCount);
+        }
+
+        var demand = DemandRate;
+        var capacity = CapacityRate;
+        try
+        {
+            if (demand > capacity)
+            {
+                if (Interlocked.Exchange(ref _overCapacity, 1) == 0)
+                {
+                    // Said as the session that does not fit starts (or as failures grow), before any lapses.
+                    var fits = (long)(kept * capacity / demand);
+                    Log.OverCapacity(Logger, kept, demand, Scheduler.FailureRatio, Scheduler.Budget.LimitPerWindow, Scheduler.Budget.Window, fits, (int)Math.Ceiling(demand / capacity) - 1);
+                    Metrics.OverCapacity();
+                }
+            }
+            else if (demand <= capacity * 0.9 && Interlocked.Exchange(ref _overCapacity, 0) == 1)
+            {
+                Log.BackWithinCapacity(Logger, kept, (long)(kept * capacity / Math.Max(demand, 1e-9)));
+            }
+        }
+        catch (Exception)
+        {
+            // A failing log provider or meter listener must not stop the engine.
+        }
     }
 
     /// <summary>Returns a random value in [0, 1].</summary>
@@ -322,4 +385,20 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IDisposa
             return _random.NextDouble();
         }
     }
+
+    private static PresenceKeepAliveOptions CopyWithConcurrency(PresenceKeepAliveOptions options, int bound) => new()
+    {
+        Protocol = options.Protocol,
+        SessionTimeout = options.SessionTimeout,
+        RefreshInterval = options.RefreshInterval,
+        RefreshMargin = options.RefreshMargin,
+        AllStatesTimeOut = options.AllStatesTimeOut,
+        MaxConcurrentRequests = bound,
+        Lease = options.Lease,
+        RateLimitPerWindow = options.RateLimitPerWindow,
+        RateLimitWindow = options.RateLimitWindow,
+        TotalRequestTimeout = options.TotalRequestTimeout,
+        SignOffOnDispose = options.SignOffOnDispose,
+        SignOffOnStop = options.SignOffOnStop,
+    };
 }
