@@ -13,7 +13,7 @@ public class SessionLogLevelTests
         await sut.Manager.GetOrCreate("adele@contoso.com").SetAsync(PresenceState.Available);
         sut.Protocol.Handler = _ => Task.FromException(FakePresenceProtocol.Transient(HttpStatusCode.ServiceUnavailable));
 
-        // The refresh falls due at 4 min, already past half the 5-minute timeout, and keeps failing until 7 min.
+        // The refresh falls due at 4:35, already past half the 5-minute timeout, and keeps failing until 7 min.
         sut.Time.Run(TimeSpan.FromMinutes(7));
 
         var failures = sut.Logger.Collector.GetSnapshot()
@@ -37,6 +37,7 @@ public class SessionLogLevelTests
 
         Assert.That(async () => await sut.Manager.GetOrCreate("adele@contoso.com").SetAsync(PresenceState.Available), Throws.TypeOf<PresenceRequestException>());
 
+        SpinWait.SpinUntil(() => sut.Logger.Collector.GetSnapshot().Any(r => r.Id.Id is 102 or 103 or 104), TimeSpan.FromSeconds(10));
         var record = sut.Logger.Collector.GetSnapshot().Single(r => r.Id.Id is 102 or 103 or 104);
         Assert.That((record.Id.Id, record.Level), Is.EqualTo((102, LogLevel.Debug)));
     }
@@ -49,6 +50,8 @@ public class SessionLogLevelTests
 
         Assert.That(async () => await sut.Manager.GetOrCreate("adele@contoso.com").SetAsync(PresenceState.Available), Throws.TypeOf<PresenceRequestException>());
 
+        // Waiters complete before anything is logged (a failing log provider must not leave a caller hanging).
+        SpinWait.SpinUntil(() => sut.Logger.Collector.GetSnapshot().Any(r => r.Id.Id == 105), TimeSpan.FromSeconds(10));
         var record = sut.Logger.Collector.GetSnapshot().Single(r => r.Id.Id == 105);
         Assert.That(record.Level, Is.EqualTo(LogLevel.Error));
         Assert.That(record.Message, Does.Contain("adele@contoso.com").And.Contain("403"));

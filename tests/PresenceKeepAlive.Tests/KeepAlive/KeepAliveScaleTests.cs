@@ -17,14 +17,14 @@ public class KeepAliveScaleTests
         sut.Protocol.BudgetWindow = TimeSpan.FromSeconds(30);
         sut.Protocol.RecordCalls = false;
 
-        // All 10,000 started within one second: the budget spreads the first sends, jitter spreads the refreshes.
+        // All 10,000 started within one second: the budget spreads the first sends, and so their refreshes.
         var sets = new List<Task>(10_000);
         for (var i = 0; i < 10_000; i++)
         {
             sets.Add(sut.Manager.GetOrCreate(UserId(i)).SetAsync(i % 2 == 0 ? PresenceState.Available : PresenceState.BusyInACall));
         }
 
-        // Steps shorter than the budget's refill period (0.41 s), as a real timer would fire.
+        // Steps of 0.1 s, as a real timer would fire.
         sut.Time.Run(TimeSpan.FromMinutes(15), TimeSpan.FromMilliseconds(100));
         var callsAfterStartup = sut.Protocol.CallCount;
         sut.Time.Run(TimeSpan.FromMinutes(15), TimeSpan.FromMilliseconds(100));
@@ -39,8 +39,8 @@ public class KeepAliveScaleTests
             Assert.That(overCapacity.GetMeasurementSnapshot().EvaluateAsCounter(), Is.Zero);
             Assert.That(sut.Manager.Sessions.All(s => s.Status == PresenceSessionStatus.Active), Is.True);
 
-            // No waste: in steady state, one request per session per mean interval (240 s - 30 s / 2 = 225 s).
-            var ideal = 10_000 * 15 * 60 / 225.0;
+            // No waste: in steady state, one request per session per refresh period (5:00 less the 25 s margin).
+            var ideal = 10_000 * 15 * 60 / 275.0;
             Assert.That(sut.Protocol.CallCount - callsAfterStartup, Is.InRange(ideal * 0.97, ideal * 1.03));
         });
     }
@@ -74,13 +74,13 @@ public class KeepAliveScaleTests
     [Test]
     public async Task SetAsync_ScarceBudget_SentBeforeDueRefreshes()
     {
-        // 3 per 30 s: one token per 30 s window; refreshes every 60 s without jitter.
+        // 1 per 10 s (a window this small is not smoothed); refreshes every 30 s.
         await using var sut = CreateSut(new PresenceKeepAliveOptions
         {
             SignOffOnDispose = false,
-            RateLimitPerWindow = 3,
-            RefreshInterval = TimeSpan.FromSeconds(60),
-            
+            RateLimitPerWindow = 1,
+            RateLimitWindow = TimeSpan.FromSeconds(10),
+            RefreshInterval = TimeSpan.FromSeconds(30),
             SessionTimeout = TimeSpan.FromMinutes(10),
         });
         var sets = new List<Task>();
@@ -89,14 +89,15 @@ public class KeepAliveScaleTests
             sets.Add(sut.Manager.GetOrCreate(user + "@contoso.com").SetAsync(PresenceState.Available));
         }
 
-        // Tokens arrive at 0, 30, 60, 90, ... s. a's refresh falls due at 60 s, as d's queued set is still waiting.
-        sut.Time.Run(TimeSpan.FromSeconds(75), TimeSpan.FromMilliseconds(100));
+        // A place frees 10 s (and a tick) after each request. c's state change, made at 45 s, waits for the place
+        // that frees at 50.4 s, where d's refresh (due at 50.2 s) also waits: the state change goes first.
+        sut.Time.Run(TimeSpan.FromSeconds(45), TimeSpan.FromMilliseconds(100));
         sets.Add(sut.Manager.GetOrCreate("c@contoso.com").SetAsync(PresenceState.BusyInACall));
-        sut.Time.Run(TimeSpan.FromSeconds(76), TimeSpan.FromMilliseconds(100));
+        sut.Time.Run(TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
         await Task.WhenAll(sets).WaitAsync(TimeSpan.FromSeconds(10));
 
-        var order = sut.Protocol.Calls.Select(x => x.UserId[..1] + ":" + (x.At - Clock.Start).TotalSeconds.ToString(CultureInfo.InvariantCulture)).ToArray();
-        Assert.That(order, Is.EqualTo(new[] { "a:0", "b:30", "d:60", "c:90", "a:120", "b:150" }), "state changes go ahead of due refreshes; then the oldest deadline first");
+        var order = sut.Protocol.Calls.Take(7).Select(x => x.UserId[..1] + ":" + Math.Round((x.At - Clock.Start).TotalSeconds, 1).ToString(CultureInfo.InvariantCulture)).ToArray();
+        Assert.That(order, Is.EqualTo(new[] { "a:0", "b:10.1", "d:20.2", "a:30.3", "b:40.4", "c:50.5", "d:60.6" }), "state changes go ahead of due refreshes");
     }
 
     [Test]
@@ -116,8 +117,9 @@ public class KeepAliveScaleTests
         sut.Time.Run(TimeSpan.FromMinutes(30), TimeSpan.FromMilliseconds(200));
         var (newCalls, newLapses) = (sut.Protocol.CallCount - calls, sut.Protocol.LapseCount - lapses);
 
-        // Earliest-deadline-first alone would serve everyone late: nearly every request would close a lapse.
-        Assert.That(newCalls, Is.GreaterThan(capacity * 30 * 60 / 240));
+        // The budget (1 a second) is spent in full; earliest-deadline-first alone would serve everyone late, so that
+        // nearly every request would close a lapse.
+        Assert.That(newCalls, Is.GreaterThan(0.95 * 30 * 60));
         Assert.That(newLapses, Is.LessThan(newCalls / 5), "most requests keep an already-live session alive");
         Assert.That(sut.Protocol.ThrottledCount, Is.Zero);
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using System.Net;
 using PresenceKeepAlive.Tests.Fakes;
 
@@ -216,19 +217,14 @@ public class PresenceSessionManagerTests
     [Test]
     public async Task Refresh_AnotherSessionThrottledWithRetryAfter_WaitsForTheHoldWhileStateChangesStillGo()
     {
-        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
+        // b refreshes every 2 minutes, well before its deadline (5:00 after each acceptance): a hold may delay it.
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RefreshInterval = TimeSpan.FromMinutes(2) });
         var b = sut.Manager.GetOrCreate("b@contoso.com");
-        await b.SetAsync(PresenceState.BusyInACall);                       // b's refresh falls due at 4:00
-        sut.Time.Run(TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(55));
-        sut.Protocol.Handler = c => c.UserId == "a@contoso.com" && sut.Protocol.CallsFor("a@contoso.com").Count == 1
-            ? Task.FromException(new PresenceRequestException("Fake 429")
-            {
-                StatusCode = HttpStatusCode.TooManyRequests,
-                RetryAfter = TimeSpan.FromSeconds(10),
-            })
-            : Task.CompletedTask;
+        await b.SetAsync(PresenceState.Available);                        // b's refresh falls due at 2:00
+        sut.Time.Run(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(55));
+        sut.Protocol.Handler = ThrottleFirstCallOf("a@contoso.com", TimeSpan.FromSeconds(10), sut);
 
-        // a is throttled at 3:55 for 10 s: Graph throttles the whole app, so b's refresh due at 4:00 waits until 4:05.
+        // a is throttled at 1:55 for 10 s: Graph throttles the whole app, so b's refresh due at 2:00 waits until 2:05.
         var throttled = await Assert.ThrowsAsync<PresenceRequestException>(() => sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available));
         Assert.That(throttled!.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
 
@@ -240,30 +236,44 @@ public class PresenceSessionManagerTests
         sut.Time.Run(TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(0.1));
 
         var bRefresh = sut.Protocol.CallsFor("b@contoso.com")[1];
-        Assert.That(bRefresh.At - Clock.Start, Is.EqualTo(TimeSpan.FromMinutes(4) + TimeSpan.FromSeconds(5)).Within(TimeSpan.FromSeconds(0.1)));
+        Assert.That(bRefresh.At - Clock.Start, Is.EqualTo(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(5)).Within(TimeSpan.FromSeconds(0.1)));
         Assert.That(sut.Protocol.CurrentState("a@contoso.com"), Is.EqualTo(PresenceState.Available), "a's own retry lands after the hold");
     }
 
     [Test]
-    public async Task Refresh_ThrottledWithAHugeRetryAfter_HoldsOthersForOneSessionTimeoutAtMost()
+    public async Task Refresh_AnotherSessionThrottledForTenMinutes_HoldsOthersOnlyUntilTheirDeadlineLessTheMargin()
     {
-        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RefreshInterval = TimeSpan.FromMinutes(2) });
+        using var lapses = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(sut.Metrics.Meter, "presencekeepalive.sessions.lapses");
         var b = sut.Manager.GetOrCreate("b@contoso.com");
-        await b.SetAsync(PresenceState.BusyInACall);
-        sut.Protocol.Handler = c => c.UserId == "a@contoso.com" && sut.Protocol.CallsFor("a@contoso.com").Count == 1
+        await b.SetAsync(PresenceState.Available);
+        sut.Time.Run(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(55));
+        sut.Protocol.Handler = ThrottleFirstCallOf("a@contoso.com", TimeSpan.FromSeconds(600), sut);
+        Assert.That(async () => await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available), Throws.TypeOf<PresenceRequestException>());
+
+        sut.Time.Run(TimeSpan.FromMinutes(6), TimeSpan.FromSeconds(0.5));
+
+        // b's refresh, due at 2:00, waits for a's throttling but goes at 4:35 (its 5:00 deadline less the 25 s margin):
+        // one user's long Retry-After never lapses the others.
+        Assert.Multiple(() =>
+        {
+            Assert.That(sut.Protocol.CallsFor("b@contoso.com")[1].At - Clock.Start, Is.EqualTo(TimeSpan.FromSeconds(275)).Within(TimeSpan.FromSeconds(0.5)));
+            Assert.That(lapses.GetMeasurementSnapshot().EvaluateAsCounter(), Is.Zero);
+            Assert.That(sut.Protocol.LapseCount, Is.Zero);
+            Assert.That(b.Status, Is.EqualTo(PresenceSessionStatus.Active));
+
+            // a's own retry honours the Retry-After up to one session timeout, and says it capped it.
+            Assert.That(sut.Protocol.CallsFor("a@contoso.com")[1].At - Clock.Start, Is.EqualTo(TimeSpan.FromSeconds(115 + 300)).Within(TimeSpan.FromSeconds(0.5)));
+            Assert.That(sut.Logger.Collector.GetSnapshot().Where(r => r.Id.Id == 119).Select(r => r.Level), Is.EqualTo(new[] { Microsoft.Extensions.Logging.LogLevel.Warning }));
+        });
+    }
+
+    private static Func<RecordedCall, Task> ThrottleFirstCallOf(string userId, TimeSpan retryAfter, Sut sut) =>
+        c => c.UserId == userId && sut.Protocol.CallsFor(userId).Count == 1
             ? Task.FromException(new PresenceRequestException("Fake 429")
             {
                 StatusCode = HttpStatusCode.TooManyRequests,
-                RetryAfter = TimeSpan.FromHours(2),
+                RetryAfter = retryAfter,
             })
             : Task.CompletedTask;
-        Assert.That(async () => await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available), Throws.TypeOf<PresenceRequestException>());
-
-        sut.Time.Run(TimeSpan.FromMinutes(6));
-
-        // A proxy's or a skewed clock's two hours must not freeze everyone: the hold ends after one timeout (5 min).
-        Assert.That(sut.Protocol.CallsFor("b@contoso.com"), Has.Count.EqualTo(2));
-        Assert.That(sut.Protocol.CallsFor("b@contoso.com")[1].At - Clock.Start, Is.EqualTo(TimeSpan.FromMinutes(5)).Within(TimeSpan.FromSeconds(1)));
-        Assert.That(sut.Protocol.CurrentState("a@contoso.com"), Is.EqualTo(PresenceState.Available));
-    }
 }

@@ -8,59 +8,106 @@ public class PresenceSessionTests
 {
     private const string User = "alice@contoso.com";
 
+    /// <summary>5 minutes less the 25 s margin: the default refresh period of an Available session.</summary>
+    private static readonly TimeSpan AvailablePeriod = TimeSpan.FromSeconds(275);
+
     [Test]
-    public async Task SetAsync_OverOneDayWithoutJitter_RefreshesEveryIntervalExactly()
+    public async Task SetAsync_AvailableOverOneDay_RefreshesEveryTimeoutLessTheMarginExactly()
     {
-        await using var sut = CreateSut(jitter: TimeSpan.Zero);
-        await sut.Manager.GetOrCreate(User).SetAsync(PresenceState.BusyInACall);
+        await using var sut = CreateSut();
+        await sut.Manager.GetOrCreate(User).SetAsync(PresenceState.Available);
 
         sut.Time.Run(TimeSpan.FromHours(24));
 
         var sends = sut.Protocol.Accepted;
-        Assert.That(sends, Has.Count.EqualTo(1 + (24 * 60 / 4)), "one set, then one refresh every 4 minutes including the one at 24:00");
-        Assert.That(Gaps(sends), Is.All.EqualTo(TimeSpan.FromMinutes(4)));
-        Assert.That(sends.Select(s => s.State), Is.All.EqualTo(PresenceState.BusyInACall));
+        Assert.That(sends, Has.Count.EqualTo(1 + (int)(TimeSpan.FromHours(24) / AvailablePeriod)), "one set, then one refresh every 4:35, the fewest the 5-minute timeout allows with a 25 s margin");
+        Assert.That(Gaps(sends), Is.All.EqualTo(AvailablePeriod));
+        Assert.That(sut.Protocol.LapseCount, Is.Zero);
     }
 
     [Test]
-    public async Task SetAsync_OverOneDayWithJitter_RefreshesBeforeEveryDeadlineWithoutWaste()
+    public async Task SetAsync_BusyWithAThirtyMinuteLease_RefreshesOnlyBeforeTheLeaseEnds()
     {
-        const int seed = 7;
-        await using var sut = CreateSut(seed: seed);
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, Lease = TimeSpan.FromMinutes(30) });
+        await sut.Manager.GetOrCreate(User).SetAsync(PresenceState.BusyInACall);
+
+        sut.Time.Run(TimeSpan.FromHours(2));
+
+        // Graph times out only Available sessions; Busy lasts until its lease (expirationDuration) ends.
+        Assert.That(Gaps(sut.Protocol.Accepted), Is.All.EqualTo(TimeSpan.FromMinutes(30) - TimeSpan.FromSeconds(25)));
+        Assert.That(sut.Protocol.Accepted, Has.Count.EqualTo(1 + (int)(TimeSpan.FromHours(2) / (TimeSpan.FromMinutes(30) - TimeSpan.FromSeconds(25)))));
+    }
+
+    [TestCase(false, PresenceProtocol.SetPresence)]
+    [TestCase(true, PresenceProtocol.SetPresence)]
+    [TestCase(false, PresenceProtocol.Patch)]
+    public async Task SetAsync_BusyWhereEveryStateTimesOut_RefreshesWithinTheSessionTimeout(bool allStatesTimeOut, PresenceProtocol protocol)
+    {
+        await using var sut = new Sut(new PresenceKeepAliveOptions
+        {
+            SignOffOnDispose = false,
+            Lease = TimeSpan.FromMinutes(30),
+            AllStatesTimeOut = allStatesTimeOut,
+            Protocol = protocol,
+        });
+        await sut.Manager.GetOrCreate(User).SetAsync(PresenceState.BusyInACall);
+
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        // The conservative switch, and the seed's PATCH (no lease: every state fades), refresh Busy like Available.
+        var expected = allStatesTimeOut || protocol == PresenceProtocol.Patch ? AvailablePeriod : TimeSpan.FromMinutes(30) - TimeSpan.FromSeconds(25);
+        Assert.That(Gaps(sut.Protocol.Accepted), Is.All.EqualTo(expected));
+    }
+
+    [Test]
+    public async Task SetAsync_RefreshIntervalSet_RefreshesAtThatIntervalExactly()
+    {
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RefreshInterval = TimeSpan.FromSeconds(20) });
+        await sut.Manager.GetOrCreate(User).SetAsync(PresenceState.Available);
+
+        sut.Time.Run(TimeSpan.FromMinutes(10));
+
+        Assert.That(Gaps(sut.Protocol.Accepted), Is.All.EqualTo(TimeSpan.FromSeconds(20)));
+        Assert.That(sut.Protocol.Accepted, Has.Count.EqualTo(1 + 30));
+    }
+
+    [Test]
+    public async Task Refresh_AcceptedLate_KeepsItsGridSoTheNextGapIsShorterAndNoLaterGapGrows()
+    {
+        await using var sut = CreateSut();
         var session = sut.Manager.GetOrCreate(User);
         await session.SetAsync(PresenceState.Available);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Protocol.Handler = _ => release.Task;
 
-        sut.Time.Run(TimeSpan.FromHours(24));
+        // The first refresh (due at 4:35) takes 10 s to be accepted.
+        sut.Time.Run(AvailablePeriod);
+        await sut.Protocol.WaitForCallsAsync(2);
+        sut.Time.Run(TimeSpan.FromSeconds(10));
+        sut.Protocol.Handler = null;
+        release.SetResult();
+        await WaitUntilAsync(() => !((PresenceKeepAlive.Sessions.Internal.PresenceSession)session).IsSending);
+        sut.Time.Run(AvailablePeriod * 3);
 
-        // The same seed gives the same jitter draws; time moves in 1 s steps, so each send happens at the first
-        // whole second at or after its due time.
-        var random = new Random(seed);
-        var expected = 1;
-        var at = 0L;
-        var end = TimeSpan.FromHours(24).Ticks;
-        while (true)
-        {
-            var due = at + TimeSpan.FromMinutes(4).Ticks - (long)(TimeSpan.FromSeconds(30).Ticks * random.NextDouble());
-            at = (due + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond;
-            if (at > end)
-            {
-                break;
-            }
+        var gaps = Gaps(sut.Protocol.Accepted);
+        Assert.That(gaps, Is.EqualTo(new[] { AvailablePeriod + TimeSpan.FromSeconds(10), AvailablePeriod - TimeSpan.FromSeconds(10), AvailablePeriod, AvailablePeriod }));
+    }
 
-            expected++;
-        }
+    [Test]
+    public async Task SetAsync_SessionsStartedApart_KeepTheirOwnPhases()
+    {
+        await using var sut = CreateSut();
+        await sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available);
+        sut.Time.Run(TimeSpan.FromSeconds(100));
+        await sut.Manager.GetOrCreate("b@contoso.com").SetAsync(PresenceState.Available);
 
-        var sends = sut.Protocol.Accepted;
-        var gaps = Gaps(sends);
-        Assert.Multiple(() =>
-        {
-            Assert.That(sends, Has.Count.EqualTo(expected));
-            Assert.That(sends, Has.Count.InRange(1 + (24 * 60 * 60 / 240), 1 + (24 * 60 * 60 / 210)), "bounds from interval 240 s and jitter 30 s");
-            Assert.That(gaps.Max(), Is.LessThanOrEqualTo(TimeSpan.FromMinutes(4)), "no gap reaches the 5-minute timeout");
-            Assert.That(gaps.Min(), Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(210)), "no refresh earlier than interval minus jitter: no duplicates");
-            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
-            Assert.That(session.NextRefreshAt, Is.GreaterThan(sut.Time.GetUtcNow()));
-        });
+        sut.Time.Run(TimeSpan.FromHours(1));
+
+        // Each refreshes on its own grid from its own state change: they never bunch up.
+        var a = sut.Protocol.CallsFor("a@contoso.com").Select(c => (c.At - Clock.Start).Ticks % AvailablePeriod.Ticks).Distinct();
+        var b = sut.Protocol.CallsFor("b@contoso.com").Select(c => (c.At - Clock.Start - TimeSpan.FromSeconds(100)).Ticks % AvailablePeriod.Ticks).Distinct();
+        Assert.That(a, Is.EqualTo(new[] { 0L }));
+        Assert.That(b, Is.EqualTo(new[] { 0L }));
     }
 
     [Test]
@@ -72,19 +119,19 @@ public class PresenceSessionTests
             managerTime: fake => wallClock = new SteppingTimeProvider(fake));
         var session = sut.Manager.GetOrCreate(User);
         var statuses = RecordStatuses(session);
-        await session.SetAsync(PresenceState.BusyInACall);
+        await session.SetAsync(PresenceState.Available);
         sut.Time.Run(TimeSpan.FromMinutes(10));
 
         // NTP or a VM host steps the wall clock back; the monotonic timestamp (and the timer) keep going.
         wallClock!.StepWallClock(TimeSpan.FromHours(-1));
         sut.Time.Run(TimeSpan.FromMinutes(61));
 
-        // The fake service records the true time: 71 minutes with a refresh every 4.
+        // The fake service records the true time: 71 minutes with a refresh every 4:35.
         var sends = sut.Protocol.Accepted;
         Assert.Multiple(() =>
         {
-            Assert.That(sends, Has.Count.EqualTo(1 + (71 / 4)));
-            Assert.That(Gaps(sends), Is.All.EqualTo(TimeSpan.FromMinutes(4)));
+            Assert.That(sends, Has.Count.EqualTo(1 + (int)(TimeSpan.FromMinutes(71) / AvailablePeriod)));
+            Assert.That(Gaps(sends), Is.All.EqualTo(AvailablePeriod));
             Assert.That(sut.Protocol.LapseCount, Is.Zero);
             Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
             Assert.That(statuses, Is.EqualTo(new[] { PresenceSessionStatus.Active }));
@@ -95,13 +142,13 @@ public class PresenceSessionTests
     [Test]
     public async Task SetAsync_DuringInFlightRefresh_NewerStateLandsLast()
     {
-        await using var sut = CreateSut(jitter: TimeSpan.Zero);
+        await using var sut = CreateSut();
         var session = sut.Manager.GetOrCreate(User);
         await session.SetAsync(PresenceState.Available);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sut.Protocol.Handler = _ => release.Task;
 
-        sut.Time.Run(TimeSpan.FromMinutes(4));
+        sut.Time.Run(AvailablePeriod);
         await sut.Protocol.WaitForCallsAsync(2);
         var set = session.SetAsync(PresenceState.BusyInACall);
         Assert.That(sut.Protocol.Calls, Has.Count.EqualTo(2), "at most one request per session in flight");
@@ -254,13 +301,13 @@ public class PresenceSessionTests
     [Test]
     public async Task Refresh_TransientStreakShorterThanTimeout_RetriesThenActiveAgain()
     {
-        await using var sut = CreateSut(jitter: TimeSpan.Zero);
+        await using var sut = CreateSut();
         var session = sut.Manager.GetOrCreate(User);
         var statuses = RecordStatuses(session);
         await session.SetAsync(PresenceState.Available);
         sut.Protocol.Handler = _ => Task.FromException(FakePresenceProtocol.Transient());
 
-        sut.Time.Run(TimeSpan.FromMinutes(4) + TimeSpan.FromSeconds(10));
+        sut.Time.Run(AvailablePeriod + TimeSpan.FromSeconds(10));
         Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Retrying));
         Assert.That(session.LastError?.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         sut.Protocol.Handler = null;
@@ -275,7 +322,7 @@ public class PresenceSessionTests
     [Test]
     public async Task Refresh_TransientStreakLongerThanTimeout_LapsesThenReappliesLastDesiredState()
     {
-        await using var sut = CreateSut(jitter: TimeSpan.Zero);
+        await using var sut = CreateSut();
         using var lapses = new MetricCollector<long>(sut.Metrics.Meter, "presencekeepalive.sessions.lapses");
         var session = sut.Manager.GetOrCreate(User);
         var statuses = RecordStatuses(session);
@@ -327,7 +374,7 @@ public class PresenceSessionTests
             Assert.That(bad.LastError?.IsTransient, Is.False);
             Assert.That(sut.Protocol.CallsFor(bad.UserId), Has.Count.EqualTo(1), "no retry, no refresh after a permanent error");
             Assert.That(good.Status, Is.EqualTo(PresenceSessionStatus.Active));
-            Assert.That(sut.Protocol.CallsFor(User), Has.Count.GreaterThanOrEqualTo(15));
+            Assert.That(sut.Protocol.CallsFor(User), Has.Count.EqualTo(1 + (int)(TimeSpan.FromHours(1) / AvailablePeriod)));
             Assert.That(sut.Protocol.LapseCount, Is.Zero);
         });
     }
@@ -489,7 +536,13 @@ public class PresenceSessionTests
         Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
     }
 
-    private static Sut CreateSut(TimeSpan? jitter = null, int seed = 42, bool signOffOnDispose = false, PresenceProtocol protocol = PresenceProtocol.SetPresence) =>
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        await Task.Run(() => SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(10)));
+        Assert.That(condition(), Is.True, "condition not reached within 10 s");
+    }
+
+    private static Sut CreateSut(int seed = 42, bool signOffOnDispose = false, PresenceProtocol protocol = PresenceProtocol.SetPresence) =>
         new(new PresenceKeepAliveOptions { SignOffOnDispose = signOffOnDispose, Protocol = protocol }, seed);
 
     private static List<TimeSpan> Gaps(IReadOnlyList<RecordedCall> sends) =>

@@ -94,6 +94,11 @@ internal sealed class SessionState
         Desired = state;
         WantsClear = false;
         Version++;
+
+        // Counted at once, so that the capacity check speaks as the session that does not fit starts.
+        var demand = SessionTiming.DemandMicros(settings, state);
+        fx.DemandDelta = demand - DemandMicros;
+        DemandMicros = demand;
         fx.LogState = state;
         fx.LogVersion = Version;
         GridTicks = 0;
@@ -351,8 +356,18 @@ internal sealed class SessionState
         // when a send finally fails or lands.
         LapseCounted = true;
         fx.Lapse = true;
-        fx.SetLog(SessionLog.LapsedWaiting);
-        fx.LogState = Desired;
+        if (Status == PresenceSessionStatus.Retrying && LastError is not null)
+        {
+            // Failing, and its next retry comes after the deadline: the lapse of a failing session (one Error, as ever).
+            var since = LastAcceptedTicks != 0 ? LastAcceptedTicks : now;
+            fx.SetLog(SessionLog.Lapsed, LastError, TimeSpan.FromTicks(now - since), TimeSpan.FromTicks(DeadlineTicks - since));
+        }
+        else
+        {
+            fx.SetLog(SessionLog.LapsedWaiting);
+            fx.LogState = Desired;
+        }
+
         SetStatus(PresenceSessionStatus.Lapsed, LastError, ref fx);
         return SendPlan.None;
     }
