@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using PresenceKeepAlive.Diagnostics.Internal;
 using PresenceKeepAlive.Http.Internal;
 using PresenceKeepAlive.Protocol.Internal;
 using PresenceKeepAlive.Tests.Http;
@@ -205,7 +204,6 @@ public class GraphPresenceProtocolValidationTests
             clientId,
             lease,
             TimeProvider.System,
-            NullLogger<GraphPresenceProtocol>.Instance,
-            new PresenceKeepAliveMetrics(null));
+            NullLogger<GraphPresenceProtocol>.Instance);
     }
 }
