@@ -41,9 +41,9 @@ public class ThrottlingTests
     [TestCase(3, TestName = "KeepAlive_BudgetAboveTheServiceLimitDefaultRetries_ThrottledButEverySessionRecovers")]
     public async Task KeepAlive_BudgetAboveTheServiceLimit_ThrottledButEverySessionRecovers(int maxRetryAttempts)
     {
-        // The library believes it may send four times what the emulator accepts. With no in-send retries each 429 goes
-        // back to the session's scheduler, which waits at least its Retry-After; with the default three, Polly waits
-        // the Retry-After inside the send first.
+        // The library believes it may send four times what the emulator accepts. Whatever MaxRetryAttempts, each 429
+        // goes back to the session's scheduler, which waits at least its Retry-After: Polly never retries a 429 inside
+        // a send (it retries only 408, 5xx and network failures, and each retry passes the rate budget).
         await using var harness = await StartAsync(libraryLimit: Limit * 4, maxRetryAttempts: maxRetryAttempts);
 
         // 50 sessions against 10 requests per 30 s: the first states alone take 2.5 minutes to get through, and every

@@ -125,7 +125,6 @@ public static class PresenceKeepAliveServiceCollectionExtensions
             options.ClientId!,
             options.Lease,
             timeProvider,
-            services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GraphPresenceProtocol>>(),
-            services.GetRequiredService<PresenceKeepAliveMetrics>());
+            services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GraphPresenceProtocol>>());
     }
 }

@@ -49,14 +49,17 @@ internal sealed class GraphTestHost : IDisposable
 
     public static string PatchUri(string userId = UserId) => $"{GraphBase}/users/{userId}/presence";
 
-    public static GraphTestHost Create(Action<PresenceKeepAliveOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
+    public static GraphTestHost Create(
+        Action<PresenceKeepAliveOptions>? configure = null,
+        Action<IServiceCollection>? configureServices = null,
+        Action<IHttpClientBuilder>? configureBuilder = null)
     {
         var mock = new MockHttpMessageHandler();
         var time = new ObservableTimeProvider();
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         configureServices?.Invoke(services);
-        services.AddPresenceSession(o =>
+        var builder = services.AddPresenceSession(o =>
             {
                 o.ClientId = ClientId;
                 o.TenantId = TenantId;
@@ -64,6 +67,7 @@ internal sealed class GraphTestHost : IDisposable
                 configure?.Invoke(o);
             })
             .HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(() => mock);
+        configureBuilder?.Invoke(builder);
         return new GraphTestHost(mock, time, services.BuildServiceProvider());
     }
 

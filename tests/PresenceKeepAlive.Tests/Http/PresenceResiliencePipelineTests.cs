@@ -13,28 +13,71 @@ public class PresenceResiliencePipelineTests
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(20);
 
     [Test]
-    public async Task SetPresenceAsync_429WithRetryAfterSeconds_WaitsExactlyThatLongBeforeRetrying()
+    public async Task SetPresenceAsync_429WithRetryAfterSeconds_IsNotRetriedInsideTheSendAndSurfacesItsRetryAfter()
     {
-        using var host = CreateSut();
+        // Throttling is handled in one place, the session's scheduler: Polly never retries a 429.
+        using var host = CreateSut(o => o.MaxRetryAttempts = 3);
         host.RespondInTurn(_ => Throttled(TimeSpan.FromSeconds(7)), _ => new HttpResponseMessage(HttpStatusCode.OK));
 
-        var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
-        await host.NextRequestAsync();
-        await AssertNextAttemptExactlyAfterAsync(host, TimeSpan.FromSeconds(7));
-        await send;
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() =>
+            host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None));
 
-        Assert.That(host.Requests.Count, Is.EqualTo(2));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+            Assert.That(ex.IsTransient, Is.True);
+            Assert.That(ex.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(7)));
+            Assert.That(host.Requests.Count, Is.EqualTo(1));
+        }
     }
 
     [Test]
-    public async Task SetPresenceAsync_429WithRetryAfterHttpDate_WaitsUntilThatDate()
+    public async Task SetPresenceAsync_429WithRetryAfterHttpDate_SurfacesTheTimeUntilThatDate()
+    {
+        using var host = CreateSut();
+        var until = host.Time.GetUtcNow().AddSeconds(9);
+        host.RespondInTurn(_ =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+            response.Headers.RetryAfter = new RetryConditionHeaderValue(until);
+            return response;
+        });
+
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() =>
+            host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None));
+
+        Assert.That(ex.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(9)));
+        Assert.That(host.Requests.Count, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_429WithDecimalRetryAfter_SurfacesNoRetryAfterRatherThanADate()
+    {
+        // DateTimeOffset.TryParse read "12.31" as 31 December: a 359-day wait.
+        using var host = CreateSut();
+        host.RespondInTurn(_ =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+            response.Headers.TryAddWithoutValidation("Retry-After", "12.31");
+            return response;
+        });
+
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() =>
+            host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None));
+
+        Assert.That(ex.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+        Assert.That(ex.RetryAfter, Is.Null);
+    }
+
+    [Test]
+    public async Task SetPresenceAsync_503WithRetryAfterHttpDate_WaitsUntilThatDate()
     {
         using var host = CreateSut();
         var until = host.Time.GetUtcNow().AddSeconds(9);
         host.RespondInTurn(
             _ =>
             {
-                var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+                var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
                 response.Headers.RetryAfter = new RetryConditionHeaderValue(until);
                 return response;
             },
@@ -48,12 +91,25 @@ public class PresenceResiliencePipelineTests
         Assert.That(host.Requests.Count, Is.EqualTo(2));
     }
 
+    [Test]
+    public async Task SetPresenceAsync_429EveryTime_SendsOnceWhateverMaxRetryAttempts()
+    {
+        using var host = CreateSut(o => o.MaxRetryAttempts = 5);
+        host.RespondAlways(HttpStatusCode.TooManyRequests);
+
+        var ex = await Assert.ThrowsAsync<PresenceRequestException>(() =>
+            host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.BusyInACall, CancellationToken.None));
+
+        Assert.That(ex.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+        Assert.That(ex.IsTransient, Is.True);
+        Assert.That(host.Requests.Count, Is.EqualTo(1));
+    }
+
     [TestCase(HttpStatusCode.InternalServerError)]
     [TestCase(HttpStatusCode.BadGateway)]
     [TestCase(HttpStatusCode.ServiceUnavailable)]
     [TestCase(HttpStatusCode.GatewayTimeout)]
     [TestCase(HttpStatusCode.RequestTimeout)]
-    [TestCase(HttpStatusCode.TooManyRequests)]
     public async Task SetPresenceAsync_TransientStatusEveryTime_RetriesMaxRetryAttemptsThenThrowsTransient(HttpStatusCode status)
     {
         const int maxRetries = 3;
@@ -229,20 +285,19 @@ public class PresenceResiliencePipelineTests
     }
 
     [Test]
-    public async Task SetPresenceAsync_RetryAfterLongerThanRetryMaxDelay_IsNotRetriedAndSurfacesRetryAfter()
+    public async Task SetPresenceAsync_503RetryAfterLongerThanRetryMaxDelay_IsNotRetriedAndSurfacesRetryAfter()
     {
         using var host = CreateSut();
-        host.RespondInTurn(_ => Throttled(TimeSpan.FromSeconds(120)));
+        host.RespondInTurn(_ => Unavailable(TimeSpan.FromSeconds(120)));
 
         var ex = await Assert.ThrowsAsync<PresenceRequestException>(() =>
             host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None));
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(ex.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+            Assert.That(ex.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
             Assert.That(ex.IsTransient, Is.True);
             Assert.That(ex.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(120)));
-            Assert.That(ex.Message, Does.Contain("120 s"));
             Assert.That(host.Requests.Count, Is.EqualTo(1));
         }
     }
@@ -338,7 +393,7 @@ public class PresenceResiliencePipelineTests
         });
 
     [Test]
-    public async Task SetPresenceAsync_RetryAfterWouldOverrunTotalTimeout_SurfacesThe429WithItsRetryAfter()
+    public async Task SetPresenceAsync_503RetryAfterWouldOverrunTotalTimeout_SurfacesThe503WithItsRetryAfter()
     {
         using var host = CreateSut(o =>
         {
@@ -347,7 +402,7 @@ public class PresenceResiliencePipelineTests
             o.AttemptTimeout = TimeSpan.FromSeconds(5);
             o.TotalRequestTimeout = TimeSpan.FromSeconds(60);
         });
-        host.RespondInTurn(_ => Throttled(TimeSpan.FromSeconds(25)));
+        host.RespondInTurn(_ => Unavailable(TimeSpan.FromSeconds(25)));
 
         var send = host.Protocol.SetPresenceAsync(GraphTestHost.UserId, PresenceState.Available, CancellationToken.None);
         await host.NextRequestAsync();
@@ -359,10 +414,17 @@ public class PresenceResiliencePipelineTests
         var error = await Assert.ThrowsAsync<PresenceRequestException>(() => send.WaitAsync(GraphTestHost.Generous));
         Assert.Multiple(() =>
         {
-            Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+            Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
             Assert.That(error.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(25)));
             Assert.That(host.Requests.Count, Is.EqualTo(3));
         });
+    }
+
+    private static HttpResponseMessage Unavailable(TimeSpan retryAfter)
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+        response.Headers.RetryAfter = new RetryConditionHeaderValue(retryAfter);
+        return response;
     }
 
     private static HttpResponseMessage Throttled(TimeSpan retryAfter)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.Extensions.Time.Testing;
 using PresenceKeepAlive.Protocol.Internal;
 using PresenceKeepAlive.Tests.Http;
 using RichardSzalay.MockHttp;
@@ -171,27 +170,6 @@ public class GraphErrorTranslatorTests
         await cts.CancelAsync();
 
         Assert.That(async () => await send, Throws.InstanceOf<OperationCanceledException>());
-    }
-
-    [TestCase("7", 7)]
-    [TestCase("0", 0)]
-    [TestCase("", null)]
-    [TestCase("soon", null)]
-    public void ParseRetryAfter_Text_ReturnsTheWait(string value, int? seconds)
-    {
-        var time = new FakeTimeProvider();
-
-        Assert.That(GraphErrorTranslator.ParseRetryAfter(value, time), Is.EqualTo(seconds is { } s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null));
-    }
-
-    [TestCase(30, 30)]
-    [TestCase(-30, 0)]
-    public void ParseRetryAfter_HttpDate_ReturnsTheTimeUntilThatDateNeverNegative(int offsetSeconds, int expectedSeconds)
-    {
-        var time = new FakeTimeProvider();
-        var date = time.GetUtcNow().AddSeconds(offsetSeconds).ToString("r", System.Globalization.CultureInfo.InvariantCulture);
-
-        Assert.That(GraphErrorTranslator.ParseRetryAfter(date, time), Is.EqualTo(TimeSpan.FromSeconds(expectedSeconds)));
     }
 
     private static GraphTestHost CreateSut(Action<PresenceKeepAliveOptions>? configure = null) => GraphTestHost.Create(configure);

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using PresenceKeepAlive.Diagnostics.Internal;
 using PresenceKeepAlive.Http.Internal;
 using PresenceKeepAlive.Protocol.Internal;
 using PresenceKeepAlive.Tests.Http;
@@ -68,6 +67,50 @@ public class GraphPresenceProtocolValidationTests
             Assert.That(host.Mock.GetMatchCount(any), Is.Zero);
         }
     }
+
+    // Look-alikes of '/' and '.', an invisible space and a text-direction override: no Entra UPN holds them.
+    [TestCase("adele\uFF0Fx@contoso.com", "U+FF0F", 6, TestName = "SetPresenceAsync_FullwidthSolidus_IsRefusedByCodePointAndPosition")]
+    [TestCase("adele\u2215x@contoso.com", "U+2215", 6, TestName = "SetPresenceAsync_DivisionSlash_IsRefusedByCodePointAndPosition")]
+    [TestCase("adele\u2044x@contoso.com", "U+2044", 6, TestName = "SetPresenceAsync_FractionSlash_IsRefusedByCodePointAndPosition")]
+    [TestCase("adele@contoso\uFF0Ecom", "U+FF0E", 14, TestName = "SetPresenceAsync_FullwidthFullStop_IsRefusedByCodePointAndPosition")]
+    [TestCase("adele@contoso\u2024com", "U+2024", 14, TestName = "SetPresenceAsync_OneDotLeader_IsRefusedByCodePointAndPosition")]
+    [TestCase("ad\u200Bele@contoso.com", "U+200B", 3, TestName = "SetPresenceAsync_ZeroWidthSpace_IsRefusedByCodePointAndPosition")]
+    [TestCase("\u202Eadele@contoso.com", "U+202E", 1, TestName = "SetPresenceAsync_RightToLeftOverride_IsRefusedByCodePointAndPosition")]
+    [TestCase("ad\u00E9le@contoso.com", "U+00E9", 3, TestName = "SetPresenceAsync_AccentedLetter_IsRefusedByCodePointAndPosition")]
+    [TestCase("adele\uD83D\uDE00@contoso.com", "U+1F600", 6, TestName = "SetPresenceAsync_SurrogatePair_IsRefusedByItsCodePoint")]
+    [TestCase("adele@contoso.com\uFEFF", "U+FEFF", 18, TestName = "SetPresenceAsync_ByteOrderMark_IsRefusedByCodePointAndPosition")]
+    public async Task SetPresenceAsync_NonAsciiCharacterInUserId_IsRefusedNamingItAndSendsNothing(string userId, string codePoint, int position)
+    {
+        using var host = CreateSut();
+        var any = host.RespondAlways(HttpStatusCode.OK);
+
+        var set = await Assert.ThrowsAsync<ArgumentException>(() => host.Protocol.SetPresenceAsync(userId, PresenceState.Available, CancellationToken.None));
+        var clear = await Assert.ThrowsAsync<ArgumentException>(() => host.Protocol.ClearPresenceAsync(userId, CancellationToken.None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(set.ParamName, Is.EqualTo("userId"));
+            Assert.That(set.Message, Does.Contain($"contains {codePoint} at position {position},"));
+            Assert.That(set.Message, Does.Contain("object id (a GUID)").And.Contain("user principal name"));
+            Assert.That(set.Message, Does.Contain("ASCII"));
+            Assert.That(set.Message.All(c => c < 0x7F), Is.True, "the message echoes only printable ASCII, never the character itself");
+            Assert.That(clear.Message, Is.EqualTo(set.Message));
+            Assert.That(host.Mock.GetMatchCount(any), Is.Zero);
+        }
+    }
+
+    [TestCase("a/b@c.com", "'/'", 2)]
+    [TestCase("ab\\c@d.com", "'\\'", 3)]
+    [TestCase("abc\t@d.com", "U+0009", 4)]
+    public void DescribeInvalidUserId_ForbiddenAsciiCharacter_NamesItAndItsPosition(string userId, string described, int position) =>
+        Assert.That(PresenceRequestValidator.DescribeInvalidUserId(userId), Does.Contain($"contains {described} at position {position}"));
+
+    [TestCase("o'brien@contoso.com")]
+    [TestCase("a.b-c_d!e^f~g@contoso.com")]
+    [TestCase("ADELE@CONTOSO.COM")]
+    [TestCase("adele+tag@contoso.com")]
+    public void DescribeInvalidUserId_AsciiPunctuationTheValidatorAllowed_IsStillValid(string userId) =>
+        Assert.That(PresenceRequestValidator.DescribeInvalidUserId(userId), Is.Null);
 
     [TestCase("../../me/presence@contoso.com")]
     [TestCase("adele@contoso.com/../../admin")]
@@ -205,7 +248,6 @@ public class GraphPresenceProtocolValidationTests
             clientId,
             lease,
             TimeProvider.System,
-            NullLogger<GraphPresenceProtocol>.Instance,
-            new PresenceKeepAliveMetrics(null));
+            NullLogger<GraphPresenceProtocol>.Instance);
     }
 }

@@ -15,4 +15,7 @@ internal static partial class Log
 
     [LoggerMessage(4, LogLevel.Debug, "HTTP attempt {Attempt} answered {Outcome}; retrying in {DelayMs} ms.")]
     public static partial void HttpRetry(ILogger logger, int attempt, string outcome, double delayMs);
+
+    [LoggerMessage(5, LogLevel.Debug, "{Operation} {Method} not sent: the rate budget had no place for it (retry within the send: {IsRetry}); the session retries through the scheduler.")]
+    public static partial void HttpAttemptRefused(ILogger logger, string operation, string method, bool isRetry);
 }

@@ -17,9 +17,9 @@ internal sealed class PresenceKeepAliveMetrics
     {
         Meter = meterFactory?.Create(PresenceKeepAliveDiagnostics.MeterName) ?? new Meter(PresenceKeepAliveDiagnostics.MeterName);
         _requests = Meter.CreateCounter<long>(
-            "presencekeepalive.requests", "{request}", "Presence requests sent, by operation and outcome.");
+            "presencekeepalive.requests", "{request}", "HTTP attempts sent to Graph (every retry and redirect counted), by operation and outcome.");
         _requestDuration = Meter.CreateHistogram<double>(
-            "presencekeepalive.request.duration", "s", "Duration of presence requests, retries included, by operation and outcome.");
+            "presencekeepalive.request.duration", "s", "Duration of each HTTP attempt sent to Graph, by operation and outcome.");
         _activeSessions = Meter.CreateUpDownCounter<long>(
             "presencekeepalive.sessions.active", "{session}", "Sessions whose presence is being kept alive.");
         _lapses = Meter.CreateCounter<long>(
@@ -34,6 +34,10 @@ internal sealed class PresenceKeepAliveMetrics
 
     public static ActivitySource ActivitySource { get; } = new(PresenceKeepAliveDiagnostics.ActivitySourceName);
 
+    /// <summary>Counts one HTTP attempt that left the process, and its duration.</summary>
+    /// <param name="operation">setPresence, clearPresence, patchPresence, or other (a request sent outside any presence operation).</param>
+    /// <param name="outcome">success (2xx), the status code, network, timeout, cancelled or error.</param>
+    /// <param name="duration">From the attempt leaving to its answer or failure.</param>
     public void RequestCompleted(string operation, string outcome, TimeSpan duration)
     {
         var tags = new TagList { { "operation", operation }, { "outcome", outcome } };

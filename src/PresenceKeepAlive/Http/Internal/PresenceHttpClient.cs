@@ -1,6 +1,8 @@
 using System.Net;
 using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Authentication.Azure;
@@ -9,18 +11,32 @@ using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
 namespace PresenceKeepAlive.Http.Internal;
 
 /// <summary>
-/// The named <see cref="HttpClient"/> that carries Graph requests, outermost first: the Polly retry policy, then
-/// Graph's default handlers without Kiota's <see cref="RetryHandler"/> (two retry layers would multiply attempts),
-/// then the primary handler.
+/// The named <see cref="HttpClient"/> that carries Graph requests, outermost first: the Polly policy (timeouts, and
+/// retries of 408/5xx/network failures within a send), then Graph's default handlers without Kiota's
+/// <see cref="RetryHandler"/> (two retry layers would multiply attempts), then any handler the application adds, then
+/// <see cref="PresenceAttemptHandler"/> (every attempt passes the rate budget and is counted), then the primary handler.
 /// </summary>
 internal static class PresenceHttpClient
 {
+    /// <summary>The name of the client in <see cref="IHttpClientFactory"/>.</summary>
     public const string Name = "PresenceKeepAlive.Graph";
 
     private static readonly HashSet<string> PlainHttpHosts = new(StringComparer.OrdinalIgnoreCase) { "localhost", "127.0.0.1", "[::1]" };
 
+    /// <summary>Configures the named client on <paramref name="builder"/>.</summary>
+    /// <param name="builder">The builder of the client named <see cref="Name"/>.</param>
     public static void Configure(IHttpClientBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        // Microsoft.Extensions.Http's default logger redacts header values in the formatted "Request Headers" message,
+        // but its structured state still carries them, Authorization: Bearer <token> included, to any structured log
+        // provider. The protocol logs every send (operation, user, status, request-id) without headers.
+        builder.RemoveAllLoggers();
+
+        // Added by a filter, after every other handler of this client, so that nothing re-sends past the gate.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, PresenceAttemptHandlerFilter>());
+
         // Polly owns every timeout so that they all run on the injected TimeProvider.
         builder.ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
         builder.AddPolicyHandler((services, _) => services.GetRequiredService<PresenceHttpPolicy>().Policy);

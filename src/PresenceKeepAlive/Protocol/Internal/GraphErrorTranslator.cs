@@ -1,15 +1,21 @@
-using System.Globalization;
 using System.Net;
 using Azure.Identity;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
 using Polly.Timeout;
+using PresenceKeepAlive.Http.Internal;
 
 namespace PresenceKeepAlive.Protocol.Internal;
 
 /// <summary>Turns whatever a send threw into the one <see cref="PresenceRequestException"/>.</summary>
 internal static class GraphErrorTranslator
 {
+    /// <summary>Translates <paramref name="exception"/>, thrown by a send of <paramref name="operation"/> for <paramref name="userId"/>.</summary>
+    /// <param name="exception">What the send threw.</param>
+    /// <param name="operation">The operation (setPresence, clearPresence, patchPresence).</param>
+    /// <param name="userId">The user.</param>
+    /// <param name="timeProvider">The clock a Retry-After date is measured against.</param>
+    /// <returns>The exception to throw: <paramref name="exception"/> itself when it already is one.</returns>
     public static PresenceRequestException Translate(Exception exception, string operation, string userId, TimeProvider timeProvider)
     {
         switch (exception)
@@ -25,7 +31,7 @@ internal static class GraphErrorTranslator
                 var serviceMessage = odata?.Error?.Message;
                 var requestId = odata?.Error?.InnerError?.RequestId ?? Header(api, "request-id");
                 var clientRequestId = odata?.Error?.InnerError?.ClientRequestId ?? Header(api, "client-request-id");
-                var retryAfter = ParseRetryAfter(Header(api, "Retry-After"), timeProvider);
+                var retryAfter = RetryAfterHeader.Parse(Header(api, RetryAfterHeader.Name), timeProvider);
                 return new PresenceRequestException(
                     DescribeStatus(operation, userId, status, code, serviceMessage, requestId, retryAfter), api)
                 {
@@ -39,6 +45,18 @@ internal static class GraphErrorTranslator
                     UserId = userId,
                 };
             }
+
+            case RateBudgetRefusedException refused:
+                // Nothing was sent: the app's budget was full. Not Graph's doing, and not an error of the request.
+                return new PresenceRequestException(
+                    $"{operation} for user '{userId}' was not sent: the rate budget of this app registration and tenant had no place for " +
+                    $"{(refused.WasRetry ? "a retry within the send" : "the request")} (no more than RateLimitPerWindow requests leave in any RateLimitWindow). " +
+                    "The request is transient; the session retries it when the budget has room.", refused)
+                {
+                    Operation = operation,
+                    UserId = userId,
+                    IsTransient = true,
+                };
 
             case TimeoutRejectedException or TimeoutException or OperationCanceledException:
                 return new PresenceRequestException(
@@ -78,27 +96,6 @@ internal static class GraphErrorTranslator
                     IsTransient = false,
                 };
         }
-    }
-
-    internal static TimeSpan? ParseRetryAfter(string? value, TimeProvider timeProvider)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
-        {
-            return TimeSpan.FromSeconds(seconds);
-        }
-
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
-        {
-            var wait = date - timeProvider.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-
-        return null;
     }
 
     private static string? Header(ApiException api, string name)

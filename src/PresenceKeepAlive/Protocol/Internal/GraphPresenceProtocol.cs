@@ -17,8 +17,13 @@ namespace PresenceKeepAlive.Protocol.Internal;
 /// </summary>
 internal sealed class GraphPresenceProtocol : IPresenceProtocol
 {
+    /// <summary>The operation name of v1.0 <c>setPresence</c> (logs, spans, metrics).</summary>
     internal const string SetPresenceOperation = "setPresence";
+
+    /// <summary>The operation name of v1.0 <c>clearPresence</c>.</summary>
     internal const string ClearPresenceOperation = "clearPresence";
+
+    /// <summary>The operation name of the seed's beta <c>PATCH /users/{id}/presence</c>.</summary>
     internal const string PatchOperation = "patchPresence";
 
     private const string PatchUrlTemplate = "{+baseurl}/users/{user%2Did}/presence";
@@ -33,21 +38,28 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
     private readonly TimeSpan _lease;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly PresenceKeepAliveMetrics _metrics;
 
+    /// <summary>Initializes the protocol.</summary>
+    /// <param name="graph">The SDK client over the named HTTP client.</param>
+    /// <param name="protocol">SetPresence or Patch.</param>
+    /// <param name="clientId">The app registration's id, which is also the presence sessionId.</param>
+    /// <param name="lease">The expirationDuration sent with setPresence (PT5M..PT4H).</param>
+    /// <param name="timeProvider">The clock a Retry-After date is measured against.</param>
+    /// <param name="logger">Logs each send.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="clientId"/> is not a GUID.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="lease"/> or <paramref name="protocol"/> is out of range.</exception>
     public GraphPresenceProtocol(
         GraphServiceClient graph,
         PresenceProtocol protocol,
         string clientId,
         TimeSpan lease,
         TimeProvider timeProvider,
-        ILogger<GraphPresenceProtocol> logger,
-        PresenceKeepAliveMetrics metrics)
+        ILogger<GraphPresenceProtocol> logger)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        ArgumentNullException.ThrowIfNull(metrics);
 
         var clientProblem = PresenceRequestValidator.DescribeInvalidClientId(clientId);
         if (clientProblem is not null)
@@ -72,11 +84,12 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
         _lease = lease;
         _timeProvider = timeProvider;
         _logger = logger;
-        _metrics = metrics;
     }
 
+    /// <inheritdoc/>
     public PresenceProtocol Protocol { get; }
 
+    /// <inheritdoc/>
     public Task SetPresenceAsync(string userId, PresenceState state, ActivityContext parent, CancellationToken cancellationToken)
     {
         PresenceRequestValidator.ValidateUserId(userId);
@@ -94,6 +107,7 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
             : SendAsync(PatchOperation, userId, state, SendPatchAsync, parent, cancellationToken);
     }
 
+    /// <inheritdoc/>
     public Task ClearPresenceAsync(string userId, ActivityContext parent, CancellationToken cancellationToken)
     {
         PresenceRequestValidator.ValidateUserId(userId);
@@ -143,36 +157,38 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
         ActivityContext parent,
         CancellationToken cancellationToken)
     {
+        // Counted per attempt below (PresenceAttemptHandler), logged and traced here per send. Both AsyncLocal changes
+        // stay inside this async method and are undone when it returns.
+        PresenceOperationScope.Begin(operation, cancellationToken, _timeProvider.GetTimestamp());
+        if (parent == default)
+        {
+            // No parent means a root span, whatever span the calling flow happens to carry.
+            Activity.Current = null;
+        }
+
         using var activity = PresenceKeepAliveMetrics.ActivitySource.StartActivity(operation, ActivityKind.Client, parent);
         activity?.SetTag("presence.operation", operation);
         activity?.SetTag("presence.state", state?.ToString());
 
-        var started = _timeProvider.GetTimestamp();
         try
         {
             await send(userId, state, cancellationToken).ConfigureAwait(false);
-            Record(operation, "success", started, activity);
+            activity?.SetTag("presence.outcome", "success");
             Log.RequestSucceeded(_logger, operation, userId, state?.ToString());
         }
         catch (ApiException ex) when (operation == ClearPresenceOperation && ex.ResponseStatusCode == 404)
         {
             // clearPresence answers 404 when the session no longer exists: it is already signed off.
-            Record(operation, "not_found", started, activity);
+            activity?.SetTag("presence.outcome", "not_found");
             Log.ClearFoundNoSession(_logger, userId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var error = GraphErrorTranslator.Translate(ex, operation, userId, _timeProvider);
-            Record(operation, error.StatusCode is { } s ? ((int)s).ToString(System.Globalization.CultureInfo.InvariantCulture) : "network", started, activity);
+            activity?.SetTag("presence.outcome", error.StatusCode is { } s ? ((int)s).ToString(System.Globalization.CultureInfo.InvariantCulture) : ex is RateBudgetRefusedException ? "refused" : "network");
             activity?.SetStatus(ActivityStatusCode.Error, error.ErrorCode);
             Log.RequestFailed(_logger, operation, userId, (int?)error.StatusCode, error.ErrorCode, error.RequestId, error.IsTransient);
             throw error;
         }
-    }
-
-    private void Record(string operation, string outcome, long started, Activity? activity)
-    {
-        activity?.SetTag("presence.outcome", outcome);
-        _metrics.RequestCompleted(operation, outcome, _timeProvider.GetElapsedTime(started));
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Xml;
 
 namespace PresenceKeepAlive.Protocol.Internal;
@@ -26,11 +28,21 @@ internal static class PresenceRequestValidator
             return $"The user id is {userId.Length} characters long; at most {MaxUserIdLength} are allowed.";
         }
 
-        foreach (var c in userId)
+        for (var i = 0; i < userId.Length; i++)
         {
+            var c = userId[i];
+            if (!char.IsAscii(c))
+            {
+                // Entra user principal names are ASCII. Look-alikes of '/' or '.', invisible and direction-changing
+                // characters would otherwise reach Graph (percent-encoded) and, worse, the logs.
+                return $"The user id '{Printable(userId)}' contains {DescribeCodePoint(userId, i)} at position {i + 1}, which is not allowed: " +
+                       "a user id is the user's object id (a GUID) or user principal name (name@domain), and user principal names are ASCII " +
+                       "(letters, digits and ' . - _ ! ^ ~ before the @). Look-alike, invisible and text-direction characters are refused. For guest users, use the object id.";
+            }
+
             if (char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '\\' or '?' or '#' or '%')
             {
-                return $"The user id '{Printable(userId)}' contains {DescribeChar(c)}, which is not allowed: use the user's object id (a GUID) or user principal name (name@domain) without '/', '\\', '?', '#', '%', whitespace or control characters. For guest users, use the object id.";
+                return $"The user id '{Printable(userId)}' contains {DescribeChar(c)} at position {i + 1}, which is not allowed: use the user's object id (a GUID) or user principal name (name@domain) without '/', '\\', '?', '#', '%', whitespace or control characters. For guest users, use the object id.";
             }
         }
 
@@ -83,13 +95,20 @@ internal static class PresenceRequestValidator
     private static string DescribeChar(char c) =>
         char.IsControl(c) || char.IsWhiteSpace(c) ? $"U+{(int)c:X4}" : $"'{c}'";
 
+    // The code point itself, never the character: it may be invisible or turn the rest of the message around.
+    private static string DescribeCodePoint(string text, int index) =>
+        Rune.DecodeFromUtf16(text.AsSpan(index), out var rune, out _) == OperationStatus.Done
+            ? $"U+{rune.Value:X4}"
+            : $"U+{(int)text[index]:X4} (an unpaired surrogate)";
+
+    // Only printable ASCII is echoed; anything else shows as '?'.
     private static string Printable(string text)
     {
         Span<char> buffer = stackalloc char[Math.Min(text.Length, 64)];
         var n = 0;
         foreach (var c in text.AsSpan(0, buffer.Length))
         {
-            buffer[n++] = char.IsControl(c) ? '?' : c;
+            buffer[n++] = c is >= ' ' and <= '~' ? c : '?';
         }
 
         return new string(buffer[..n]);
