@@ -16,6 +16,10 @@ switch (args.FirstOrDefault())
         return await SdkOverhead.RunAsync(args[1..]);
     case "e2e":
         return await EmulatorEndToEnd.RunAsync(args[1..]);
+    case "capacity":
+        return CapacityHarness.Run(args[1..]);
+    case "requests":
+        return CapacityHarness.Requests(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
     case "micro":
@@ -36,6 +40,12 @@ switch (args.FirstOrDefault())
                     process CPU per call: engine over a no-op protocol, the Graph SDK send alone, the engine over the SDK
               e2e [--sessions 1000] [--seconds 40] [--time-scale 60]
                     end to end over loopback HTTP against the in-process emulator, timings scaled (bounded: 5,000 sessions, 120 s)
+              capacity [--scenario clean|failures|contact-centre|all] [--hours 2] [--low 1000] [--high n] [--precision 10]
+                       [--failure-rate 0.01] [--seed 1] [--sdk] [--margin s] [--refresh s] [--all-states-time-out] [--out file.md]
+                    zero-lapse capacity by bisection (simulated clock, strict fake Graph), worst gap, requests/session-h,
+                    and the smallest count at which the over-capacity warning fires; ratio contact-centre / clean
+              requests [--sessions 10000] [--hours 2] [--seed 1] [--sdk] [--margin s] [--out file.md]
+                    requests per session-hour at a fixed count against the minimum the margin allows
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]
