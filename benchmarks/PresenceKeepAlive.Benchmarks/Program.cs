@@ -20,6 +20,10 @@ switch (args.FirstOrDefault())
         return CapacityHarness.Run(args[1..]);
     case "requests":
         return CapacityHarness.Requests(args[1..]);
+    case "faults":
+        return FaultHarness.Run(args[1..]);
+    case "retry-after-one":
+        return FaultHarness.RetryAfterOne(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
     case "micro":
@@ -46,6 +50,12 @@ switch (args.FirstOrDefault())
                     and the smallest count at which the over-capacity warning fires; ratio contact-centre / clean
               requests [--sessions 10000] [--hours 2] [--seed 1] [--sdk] [--margin s] [--out file.md]
                     requests per session-hour at a fixed count against the minimum the margin allows
+              faults [--sessions 10000] [--hours 2] [--fault brownout,storm,hang] [--fault-at 30] [--brownout-minutes 10]
+                     [--storm-minutes 5] [--storm-retry-after 10] [--hang-minutes 10] [--hang-fraction 0.1] [--seed 1] [--sdk] [--out file.md]
+                    a 503 brownout, a 429 storm and hanging users at a fixed count: most requests in any closed 30 s window,
+                    requests during the fault, lapses, recovery time against users / rate
+              retry-after-one [--sessions 10000] [--hours 2] [--retry-after 600] [--throttle-seconds 600] [--seed 1] [--sdk] [--out file.md]
+                    one user answered 429 with a long Retry-After while the others run: lapses among the others
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]

@@ -49,7 +49,7 @@ internal sealed class SimGraph : IPresenceProtocol
     private readonly long[] _lastAccepted;
     private readonly long[] _deadline;
     private readonly long[] _firstAfterMark;
-    private readonly bool[] _everLapsed;
+    private readonly int[] _lapses;
     private readonly bool[] _available;
     private readonly long[] _admitted;
     private readonly Queue<long> _arrivals = new();
@@ -75,7 +75,7 @@ internal sealed class SimGraph : IPresenceProtocol
         _lastAccepted = new long[users.Length];
         _deadline = new long[users.Length];
         _firstAfterMark = new long[users.Length];
-        _everLapsed = new bool[users.Length];
+        _lapses = new int[users.Length];
         _available = new bool[users.Length];
         _admitted = new long[limit];
         _windowTicks = window.Ticks;
@@ -178,10 +178,10 @@ internal sealed class SimGraph : IPresenceProtocol
     }
 
     /// <summary>
-    /// The time from the last <see cref="MarkPhase"/> until every user (but <paramref name="except"/>) had an accepted
+    /// The time from the last <see cref="MarkPhase"/> until every user (of <paramref name="include"/>, all when null) had an accepted
     /// request again, and how many never had one.
     /// </summary>
-    public (TimeSpan? Recovery, int NotRecovered) RecoveryAfterMark(int except = -1)
+    public (TimeSpan? Recovery, int NotRecovered) RecoveryAfterMark(Func<int, bool>? include = null)
     {
         lock (_lock)
         {
@@ -189,7 +189,7 @@ internal sealed class SimGraph : IPresenceProtocol
             var missing = 0;
             for (var i = 0; i < _firstAfterMark.Length; i++)
             {
-                if (i == except)
+                if (include is not null && !include(i))
                 {
                     continue;
                 }
@@ -243,13 +243,41 @@ internal sealed class SimGraph : IPresenceProtocol
                     open++;
                 }
 
-                if (_everLapsed[i] || now > deadline)
+                if (_lapses[i] > 0 || now > deadline)
                 {
                     users++;
                 }
             }
 
             return (open, users);
+        }
+    }
+
+    /// <summary>Lapse events (gaps, plus one for a user past its deadline now) and users ever lapsed, among <paramref name="include"/>.</summary>
+    public (long Events, int Users) LapsesWhere(Func<int, bool> include)
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow().UtcTicks;
+            long events = 0;
+            var users = 0;
+            for (var i = 0; i < _lapses.Length; i++)
+            {
+                if (!include(i))
+                {
+                    continue;
+                }
+
+                var deadline = _lastAccepted[i] == 0 ? _startTicks + _timeoutTicks : _deadline[i];
+                var open = now > deadline ? 1 : 0;
+                events += _lapses[i] + open;
+                if (_lapses[i] + open > 0)
+                {
+                    users++;
+                }
+            }
+
+            return (events, users);
         }
     }
 
@@ -422,7 +450,7 @@ internal sealed class SimGraph : IPresenceProtocol
                 if (LateStartIsLapse)
                 {
                     LapseEvents++;
-                    _everLapsed[i] = true;
+                    _lapses[i]++;
                 }
             }
         }
@@ -446,7 +474,7 @@ internal sealed class SimGraph : IPresenceProtocol
                     LapseEventsOthers++;
                 }
 
-                _everLapsed[i] = true;
+                _lapses[i]++;
             }
         }
 
