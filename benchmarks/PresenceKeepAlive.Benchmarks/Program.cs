@@ -24,6 +24,8 @@ switch (args.FirstOrDefault())
         return FaultHarness.Run(args[1..]);
     case "retry-after-one":
         return FaultHarness.RetryAfterOne(args[1..]);
+    case "baselines":
+        return BaselineHarness.Run(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
     case "micro":
@@ -56,6 +58,9 @@ switch (args.FirstOrDefault())
                     requests during the fault, lapses, recovery time against users / rate
               retry-after-one [--sessions 10000] [--hours 2] [--retry-after 600] [--throttle-seconds 600] [--seed 1] [--sdk] [--out file.md]
                     one user answered 429 with a long Retry-After while the others run: lapses among the others
+              baselines [--sessions 10000,13500] [--hours 2] [--interval 275] [--paced-rate 49.5] [--only ...] [--seed 1] [--out file.md]
+                    the engine next to naive and fair loops (per-user: all at t = 0 / random start phase; serial: paced at
+                    the budget / just under it): lapses and 429s
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]
