@@ -47,7 +47,7 @@ switch (args.FirstOrDefault())
               e2e [--sessions 1000] [--seconds 40] [--time-scale 60]
                     end to end over loopback HTTP against the in-process emulator, timings scaled (bounded: 5,000 sessions, 120 s)
               capacity [--scenario clean|failures|contact-centre|all] [--hours 2] [--low 1000] [--high n] [--precision 10]
-                       [--failure-rate 0.01] [--seed 1] [--sdk] [--margin s] [--refresh s] [--all-states-time-out] [--out file.md]
+                       [--failure-rate 0.01] [--seed 1] [--sdk] [--count-late-starts] [--margin s] [--refresh s] [--all-states-time-out] [--out file.md]
                     zero-lapse capacity by bisection (simulated clock, strict fake Graph), worst gap, requests/session-h,
                     and the smallest count at which the over-capacity warning fires; ratio contact-centre / clean
               requests [--sessions 10000] [--hours 2] [--seed 1] [--sdk] [--margin s] [--out file.md]

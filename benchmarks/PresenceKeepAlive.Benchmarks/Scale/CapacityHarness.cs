@@ -25,6 +25,7 @@ internal static class CapacityHarness
         var sdk = Cli.Flag(args, "--sdk");
         var name = Cli.Value(args, "--scenario") ?? "all";
         var configure = Cli.OptionOverrides(args);
+        var lateStarts = Cli.Flag(args, "--count-late-starts");
         Scenario[] all =
         [
             new("clean", SimMix.Available, 0, "(a) clean service, " + SimSpec.Describe(SimMix.Available)),
@@ -47,14 +48,14 @@ internal static class CapacityHarness
         var defaults = new SimSpec(1) { Configure = configure }.Options();
         report.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"{hours} simulated hours per run; all sessions set at t = 0; budget {defaults.RateLimitPerWindow}/{defaults.RateLimitWindow.TotalSeconds} s; SessionTimeout {defaults.SessionTimeout}; seed {seed}; protocol {(sdk ? "real Graph SDK pipeline over SimGraphHandler" : "in-memory SimGraph")}; bisection to {precision} sessions. Machine: {Cli.Machine()}."));
-        report.AppendLine("A lapse: a gap between two accepted requests of one user longer than the state's allowance (Available: min(SessionTimeout, Lease); others: Lease), or a user past it at the end. The first accept is reported separately (late starts: first accept > SessionTimeout after t = 0).");
+        report.AppendLine("A lapse: a gap between two accepted requests of one user longer than the state's allowance (Available: min(SessionTimeout, Lease); others: Lease), or a user past it at the end. The first accept is reported separately (late starts: first accept > SessionTimeout after t = 0)" + (lateStarts ? "; with --count-late-starts a late start is a lapse too." : "; --count-late-starts makes a late start a lapse too (start-up then bounds every mix at budget rate × SessionTimeout)."));
         report.AppendLine();
         Console.Write(report);
 
         var summary = new List<(Scenario Scenario, int Capacity, SimResult? AtCapacity, int? WarnAt)>();
         foreach (var scenario in scenarios)
         {
-            SimSpec Spec(int n) => new(n) { Mix = scenario.Mix, FailureRate = scenario.FailureRate, Seed = seed, Sdk = sdk, Configure = configure };
+            SimSpec Spec(int n) => new(n) { Mix = scenario.Mix, FailureRate = scenario.FailureRate, Seed = seed, Sdk = sdk, Configure = configure, LateStartIsLapse = lateStarts };
             var runs = new SortedDictionary<int, SimResult>();
             SimResult At(int n)
             {
@@ -72,6 +73,12 @@ internal static class CapacityHarness
             var hi = high > 0 ? high : (int)(ideal * 1.25);
             var lo = low;
             int capacity;
+            while (!At(lo).ZeroLapse && lo > 1)
+            {
+                hi = lo;
+                lo /= 2;
+            }
+
             if (!At(lo).ZeroLapse)
             {
                 capacity = 0;

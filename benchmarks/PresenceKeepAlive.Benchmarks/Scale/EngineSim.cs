@@ -31,6 +31,9 @@ internal sealed record SimSpec(int Sessions)
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>Gets a value indicating whether a first accept more than SessionTimeout after t = 0 counts as a lapse.</summary>
+    public bool LateStartIsLapse { get; init; }
+
     /// <summary>Gets a value indicating whether the engine sends through the real Graph SDK pipeline (Polly, handlers,
     /// Kiota) with <see cref="SimGraph"/> as its HTTP handler, instead of the in-memory protocol.</summary>
     public bool Sdk { get; init; }
@@ -87,6 +90,7 @@ internal sealed class EngineSim : IDisposable
             FailureRate = spec.FailureRate,
             Seed = spec.Seed,
             HangTimeout = Options.AttemptTimeout,
+            LateStartIsLapse = spec.LateStartIsLapse,
         };
         Settings = new KeepAliveSettings(Options);
         Metrics = new PresenceKeepAliveMetrics(null);
@@ -185,6 +189,12 @@ internal sealed class EngineSim : IDisposable
     public void Dispose()
     {
         _listener.Dispose();
+        if (Graph.OffClockThread > 0)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  WARNING: {Graph.OffClockThread:N0} of {Graph.Requests:N0} requests reached the fake Graph off the simulated clock's thread: the engine queued work elsewhere (thread pool?), so this run's figures are not reliable."));
+        }
+
 
         // Disposal may wait for sends in flight (a hanging one ends at its attempt timeout): let the clock run.
         var disposing = Manager.DisposeAsync().AsTask();

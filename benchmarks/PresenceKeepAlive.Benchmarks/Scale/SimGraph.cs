@@ -136,6 +136,13 @@ internal sealed class SimGraph : IPresenceProtocol
 
     public long Hung { get; private set; }
 
+    /// <summary>
+    /// Gets the requests that arrived on a thread other than the simulated clock's. The simulation assumes that the
+    /// engine's work runs on the clock's timers (inline); work queued to the thread pool does not advance with the
+    /// simulated clock, so figures from a run where this is not 0 are not reliable.
+    /// </summary>
+    public long OffClockThread { get; private set; }
+
     public long LapseEvents { get; private set; }
 
     /// <summary>Gets the lapse events of users other than <see cref="ThrottledUser"/>.</summary>
@@ -352,6 +359,11 @@ internal sealed class SimGraph : IPresenceProtocol
         {
             retryAfter = default;
             Requests++;
+            if (_time is SimTimeProvider sim && sim.DriverThread != Environment.CurrentManagedThreadId)
+            {
+                OffClockThread++;
+            }
+
             var now = _time.GetUtcNow().UtcTicks;
             var found = _index.TryGetValue(userId, out var i);
             if (state is not null && !clear)
