@@ -26,6 +26,8 @@ switch (args.FirstOrDefault())
         return FaultHarness.RetryAfterOne(args[1..]);
     case "baselines":
         return BaselineHarness.Run(args[1..]);
+    case "must-show":
+        return MustShow.Run(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
     case "micro":
@@ -61,6 +63,8 @@ switch (args.FirstOrDefault())
               baselines [--sessions 10000,13500] [--hours 2] [--interval 275] [--paced-rate 49.5] [--only ...] [--seed 1] [--out file.md]
                     the engine next to naive and fair loops (per-user: all at t = 0 / random start phase; serial: paced at
                     the budget / just under it): lapses and 429s
+              must-show [--out-dir must-show] [--quick]
+                    every mode above with issue 8's settings, one markdown file per mode (--quick: small counts, short runs)
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]
