@@ -47,7 +47,7 @@ internal static class CapacityHarness
         report.AppendLine();
         var defaults = new SimSpec(1) { Configure = configure }.Options();
         report.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"{hours} simulated hours per run; all sessions set at t = 0; budget {defaults.RateLimitPerWindow}/{defaults.RateLimitWindow.TotalSeconds} s; SessionTimeout {defaults.SessionTimeout}; seed {seed}; protocol {(sdk ? "real Graph SDK pipeline over SimGraphHandler" : "in-memory SimGraph")}; bisection to {precision} sessions. Machine: {Cli.Machine()}."));
+            $"{hours} simulated hours per run (requests/session/h: steady state from {SimRun.SteadyStart(hours).TotalMinutes:F1} min on); all sessions set at t = 0; budget {defaults.RateLimitPerWindow}/{defaults.RateLimitWindow.TotalSeconds} s; SessionTimeout {defaults.SessionTimeout}; seed {seed}; protocol {(sdk ? "real Graph SDK pipeline over SimGraphHandler" : "in-memory SimGraph")}; bisection to {precision} sessions. Machine: {Cli.Machine()}."));
         report.AppendLine("A lapse: a gap between two accepted requests of one user longer than the state's allowance (Available: min(SessionTimeout, Lease); others: Lease), or a user past it at the end. The first accept is reported separately (late starts: first accept > SessionTimeout after t = 0)" + (lateStarts ? "; with --count-late-starts a late start is a lapse too." : "; --count-late-starts makes a late start a lapse too (start-up then bounds every mix at budget rate × SessionTimeout)."));
         report.AppendLine();
         Console.Write(report);
@@ -230,7 +230,7 @@ internal static class CapacityHarness
         report.AppendLine(Cli.CommandLine("requests", args));
         report.AppendLine();
         report.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"{hours} simulated hours; all sessions set at t = 0; steady state measured from {SimRun.SteadyFrom.TotalMinutes} min to the end; minimum = 3600 / (allowance − margin) per session; seed {seed}. Machine: {Cli.Machine()}."));
+            $"{hours} simulated hours; all sessions set at t = 0; steady state measured from {SimRun.SteadyStart(hours).TotalMinutes:F1} min to the end; minimum = 3600 / (allowance − margin) per session; seed {seed}. Machine: {Cli.Machine()}."));
         report.AppendLine();
         report.AppendLine("| sessions | mix | margin (engine) | minimum requests/session/h | measured, steady | ratio | measured, whole run (incl. first sets) | Available: minimum / measured | Busy: minimum / measured | lapse events | 429s | wall s |");
         report.AppendLine("|---:|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|");

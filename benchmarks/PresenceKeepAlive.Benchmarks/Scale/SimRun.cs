@@ -44,11 +44,14 @@ internal static class SimRun
     /// <summary>Steady-state figures are taken from this point on (the start-up burst of first sets excluded).</summary>
     public static readonly TimeSpan SteadyFrom = TimeSpan.FromMinutes(30);
 
+    /// <summary>Where the steady state starts in a run of <paramref name="hours"/>: 30 min, or half the run when shorter than an hour.</summary>
+    public static TimeSpan SteadyStart(double hours) => TimeSpan.FromHours(hours) > SteadyFrom * 2 ? SteadyFrom : TimeSpan.FromHours(hours) / 2;
+
     public static SimResult Steady(SimSpec spec, double hours)
     {
         using var sim = new EngineSim(spec);
         var end = TimeSpan.FromHours(hours);
-        var steadyFrom = end > SteadyFrom * 2 ? SteadyFrom : end / 2;
+        var steadyFrom = SteadyStart(hours);
         sim.RunUntil(steadyFrom);
         var r0 = sim.Graph.Requests;
         var a0 = sim.Graph.RequestsAvailable;
