@@ -135,8 +135,16 @@ internal sealed class EngineSim : IDisposable
         }
 
         Logger = new CapturingLogger();
+        ShownLapsed = new bool[n];
         _wall.Start();
         Manager = PresenceSessionManager.Create(protocol, Options, Time, Logger, Metrics, new Random(spec.Seed));
+        Manager.StatusChanged += (_, e) =>
+        {
+            if (e.Status == PresenceSessionStatus.Lapsed && IndexOf(e.UserId) is var i and >= 0)
+            {
+                ShownLapsed[i] = true;
+            }
+        };
         for (var i = 0; i < n; i++)
         {
             _created = i + 1;
@@ -173,6 +181,28 @@ internal sealed class EngineSim : IDisposable
     public int SessionsAtFirstWarning { get; private set; }
 
     public long EngineLapses { get; private set; }
+
+    /// <summary>Gets, per user, whether the engine ever raised a status change to <see cref="PresenceSessionStatus.Lapsed"/>.</summary>
+    public bool[] ShownLapsed { get; }
+
+    /// <summary>Gets the users that lapsed at the fake Graph but were never shown <c>Lapsed</c> by the engine.</summary>
+    public int HiddenLapses()
+    {
+        var hidden = 0;
+        for (var i = 0; i < ShownLapsed.Length; i++)
+        {
+            if (!ShownLapsed[i] && Graph.IsLapsed(i))
+            {
+                hidden++;
+            }
+        }
+
+        return hidden;
+    }
+
+    private static int IndexOf(string userId) =>
+        userId.StartsWith("user", StringComparison.Ordinal) && userId.IndexOf('@', StringComparison.Ordinal) is var at and > 4 &&
+        int.TryParse(userId.AsSpan(4, at - 4), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : -1;
 
     public TimeSpan Elapsed => Time.GetUtcNow() - Start;
 

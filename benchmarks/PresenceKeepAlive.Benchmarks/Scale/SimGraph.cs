@@ -288,6 +288,16 @@ internal sealed class SimGraph : IPresenceProtocol
         }
     }
 
+    /// <summary>Whether user <paramref name="i"/> ever lapsed, or is past its deadline now.</summary>
+    public bool IsLapsed(int i)
+    {
+        lock (_lock)
+        {
+            var deadline = _lastAccepted[i] == 0 ? _startTicks + _timeoutTicks : _deadline[i];
+            return _lapses[i] > 0 || _time.GetUtcNow().UtcTicks > deadline;
+        }
+    }
+
     private Task Handle(string userId, PresenceState? state, bool clear, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
