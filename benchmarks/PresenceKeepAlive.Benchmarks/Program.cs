@@ -28,6 +28,8 @@ switch (args.FirstOrDefault())
         return BaselineHarness.Run(args[1..]);
     case "must-show":
         return MustShow.Run(args[1..]);
+    case "selfcheck":
+        return SimSelfCheck.Run(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
     case "micro":
@@ -65,6 +67,8 @@ switch (args.FirstOrDefault())
                     the budget / just under it): lapses and 429s
               must-show [--out-dir must-show] [--quick]
                     every mode above with issue 8's settings, one markdown file per mode (--quick: small counts, short runs)
+              selfcheck
+                    checks the fake Graph's rules at the edges (closed windows, fading to the tick, hangs, random 503s)
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]

@@ -21,6 +21,7 @@ internal static class MustShow
         var faultAt = quick ? new[] { "--fault-at", "5" } : [];
         (string Verb, Func<string[], int> Run, string[] Args)[] steps =
         [
+            ("selfcheck", SimSelfCheck.Run, []),
             ("capacity", CapacityHarness.Run, [.. hours, .. quick ? new[] { "--precision", "200" } : [], "--out", Out("capacity")]),
             ("requests", CapacityHarness.Requests, ["--sessions", sessions, .. hours, "--out", Out("requests")]),
             ("faults", FaultHarness.Run, ["--sessions", sessions, .. hours, .. faultAt, "--out", Out("faults")]),
