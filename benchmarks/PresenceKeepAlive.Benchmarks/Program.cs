@@ -16,6 +16,20 @@ switch (args.FirstOrDefault())
         return await SdkOverhead.RunAsync(args[1..]);
     case "e2e":
         return await EmulatorEndToEnd.RunAsync(args[1..]);
+    case "capacity":
+        return CapacityHarness.Run(args[1..]);
+    case "requests":
+        return CapacityHarness.Requests(args[1..]);
+    case "faults":
+        return FaultHarness.Run(args[1..]);
+    case "retry-after-one":
+        return FaultHarness.RetryAfterOne(args[1..]);
+    case "baselines":
+        return BaselineHarness.Run(args[1..]);
+    case "must-show":
+        return MustShow.Run(args[1..]);
+    case "selfcheck":
+        return SimSelfCheck.Run(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
     case "micro":
@@ -36,6 +50,25 @@ switch (args.FirstOrDefault())
                     process CPU per call: engine over a no-op protocol, the Graph SDK send alone, the engine over the SDK
               e2e [--sessions 1000] [--seconds 40] [--time-scale 60]
                     end to end over loopback HTTP against the in-process emulator, timings scaled (bounded: 5,000 sessions, 120 s)
+              capacity [--scenario clean|failures|contact-centre|all] [--hours 2] [--low 1000] [--high n] [--precision 10]
+                       [--failure-rate 0.01] [--seed 1] [--sdk] [--count-late-starts] [--margin s] [--refresh s] [--all-states-time-out] [--out file.md]
+                    zero-lapse capacity by bisection (simulated clock, strict fake Graph), worst gap, requests/session-h,
+                    and the smallest count at which the over-capacity warning fires; ratio contact-centre / clean
+              requests [--sessions 10000] [--hours 2] [--seed 1] [--sdk] [--margin s] [--out file.md]
+                    requests per session-hour at a fixed count against the minimum the margin allows
+              faults [--sessions 10000] [--hours 2] [--fault brownout,storm,hang] [--fault-at 30] [--brownout-minutes 10]
+                     [--storm-minutes 5] [--storm-retry-after 10] [--hang-minutes 10] [--hang-fraction 0.1] [--seed 1] [--sdk] [--out file.md]
+                    a 503 brownout, a 429 storm and hanging users at a fixed count: most requests in any closed 30 s window,
+                    requests during the fault, lapses, recovery time against users / rate
+              retry-after-one [--sessions 10000] [--hours 2] [--retry-after 600] [--throttle-seconds 600] [--seed 1] [--sdk] [--out file.md]
+                    one user answered 429 with a long Retry-After while the others run: lapses among the others
+              baselines [--sessions 10000,13500] [--hours 2] [--interval 275] [--paced-rate 49.5] [--only ...] [--seed 1] [--out file.md]
+                    the engine next to naive and fair loops (per-user: all at t = 0 / random start phase; serial: paced at
+                    the budget / just under it): lapses and 429s
+              must-show [--out-dir must-show] [--quick]
+                    every mode above with issue 8's settings, one markdown file per mode (--quick: small counts, short runs)
+              selfcheck
+                    checks the fake Graph's rules at the edges (closed windows, fading to the tick, hangs, random 503s)
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]

@@ -115,7 +115,7 @@ internal static class ScaleHarness
         }
 
         var time = new SimTimeProvider(Start);
-        var graph = new SimGraph(time, users, options.RateLimitPerWindow, options.RateLimitWindow, options.SessionTimeout);
+        var graph = new SimGraph(time, users, options.RateLimitPerWindow, options.RateLimitWindow, options.SessionTimeout) { LateStartIsLapse = true };
         var end = Start + TimeSpan.FromHours(hours);
         var logger = new CountingLogger();
         using var cts = new CancellationTokenSource();

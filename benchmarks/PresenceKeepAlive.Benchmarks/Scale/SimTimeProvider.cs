@@ -17,6 +17,10 @@ internal sealed class SimTimeProvider : TimeProvider
 
     public long Wakeups { get; private set; }
 
+    /// <summary>Gets the thread that drives the clock (the one that created it, or last called <see cref="RunUntil"/>).
+    /// Work that runs elsewhere (the thread pool) does not advance with the simulated clock: the harness counts it.</summary>
+    public int DriverThread { get; private set; } = Environment.CurrentManagedThreadId;
+
     public int PendingTimers
     {
         get
@@ -45,6 +49,7 @@ internal sealed class SimTimeProvider : TimeProvider
     public void RunUntil(DateTimeOffset end)
     {
         var endTicks = end.UtcTicks;
+        DriverThread = Environment.CurrentManagedThreadId;
         while (true)
         {
             SimTimer timer;
