@@ -14,6 +14,10 @@ public class FaultTests
     public async Task Outage503_LongerThanTheTimeout_SessionsRetryLapseAndRecoverWithTheLastDesiredState([Values(0, 3)] int maxRetryAttempts)
     {
         await using var harness = await IntegrationHarness.StartAsync(settings: Retries(maxRetryAttempts));
+
+        // Once every send keeps failing, the sessions back off together: one probe at a time, up to 30 s apart, so a
+        // retry may wait for the other session's probe as well as its own.
+        harness.StallTolerance = TimeSpan.FromMinutes(2);
         var transitions = Record(harness.Manager);
         var adele = harness.Manager.GetOrCreate(Users.Adele);
         var alex = harness.Manager.GetOrCreate(Users.Alex);

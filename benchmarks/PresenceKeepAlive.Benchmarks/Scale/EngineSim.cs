@@ -137,7 +137,8 @@ internal sealed class EngineSim : IDisposable
         Logger = new CapturingLogger();
         ShownLapsed = new bool[n];
         _wall.Start();
-        Manager = PresenceSessionManager.Create(protocol, Options, Time, Logger, Metrics, new Random(spec.Seed));
+        // Sends run inline on the simulated clock's thread: queued to the thread pool they would run after simulated time moved on.
+        Manager = PresenceSessionManager.Create(protocol, Options, Time, Logger, Metrics, new Random(spec.Seed), inlineDispatch: true);
         Manager.StatusChanged += (_, e) =>
         {
             if (e.Status == PresenceSessionStatus.Lapsed && IndexOf(e.UserId) is var i and >= 0)

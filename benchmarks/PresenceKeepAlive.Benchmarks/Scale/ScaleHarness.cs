@@ -137,7 +137,8 @@ internal static class ScaleHarness
                 time,
                 logger,
                 new PresenceKeepAliveMetrics(null),
-                new Random(1));
+                new Random(1),
+                inlineDispatch: true);
             for (var i = 0; i < n; i++)
             {
                 _ = manager.GetOrCreate(users[i]).SetAsync(State(i));

@@ -245,22 +245,11 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     private bool IsQuiet()
     {
         // A send in flight either progresses (socket, continuations) or sleeps on an armed delay of the fake clock
-        // (Polly's retry wait); only when every one of them sleeps can the clock move.
+        // (Polly's retry wait); only when every one of them sleeps, and the scheduler has handed every send it could
+        // start to a thread, can the clock move. What is due but held (the budget, a throttling hold, the fleet's
+        // backoff) waits for the scheduler's timer, which the next step reaches.
         var scheduler = Scheduler;
-        if (scheduler.InFlight > LibraryTime.ArmedDelays)
-        {
-            return false;
-        }
-
-        if (scheduler.Budget.Available <= 0)
-        {
-            // What is due waits for the budget to refill, on the fake clock.
-            return true;
-        }
-
-        // A refresh keeps its due time while it runs (it may be sleeping in Polly's retry wait): due and running is fine.
-        var now = Now;
-        return Manager.Sessions.All(s => s.NextRefreshAt is not { } due || due > now || IsSending(s));
+        return scheduler.WaitsForClock && scheduler.InFlight <= LibraryTime.ArmedDelays;
     }
 
     /// <summary>Whether the session has a send in flight (internal: no public API says so).</summary>
@@ -269,26 +258,20 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     private DateTimeOffset NextWake(DateTimeOffset now)
     {
         var next = DateTimeOffset.MaxValue;
-        foreach (var session in Manager.Sessions)
-        {
-            if (session.NextRefreshAt is { } due && due > now && due < next)
-            {
-                next = due;
-            }
-        }
-
         if (LibraryTime.NextDelayDue is { } delay && delay > now && delay < next)
         {
             next = delay;
         }
 
-        var budget = Scheduler.Budget;
-        if (budget.Available <= 0)
+        // The scheduler's one timer: the next due refresh, budget place, end of a hold or backoff probe. (Its instants
+        // are engine time, which here is the fake clock's time: the harness never steps the wall clock.)
+        var armed = Scheduler.ArmedAtTicks;
+        if (armed != long.MaxValue)
         {
-            var refill = new DateTimeOffset(Math.Min(budget.NextFreeTicks(now.UtcTicks), DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
-            if (refill > now && refill < next)
+            var at = new DateTimeOffset(Math.Min(armed, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
+            if (at > now && at < next)
             {
-                next = refill;
+                next = at;
             }
         }
 

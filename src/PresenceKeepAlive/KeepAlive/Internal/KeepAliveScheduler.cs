@@ -51,6 +51,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _timer;
     private readonly long _marginTicks;
+    private readonly bool _inlineDispatch;
     private readonly long _probeBaseTicks;
     private readonly long _probeMaxTicks;
     private int _compactAt = MinCompactThreshold;
@@ -77,8 +78,13 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// <param name="settings">The engine settings (margin, retry delays, concurrency).</param>
     /// <param name="metrics">The instruments.</param>
     /// <param name="logger">The logger.</param>
-    public KeepAliveScheduler(RequestGate budget, KeepAliveSettings settings, PresenceKeepAliveMetrics metrics, ILogger logger)
+    /// <param name="inlineDispatch">
+    /// Runs each send on the pumping thread instead of the thread pool. Only for simulations that drive every timer of a
+    /// fake clock on one thread (the scale harness): there a send queued to the pool would run after simulated time moved on.
+    /// </param>
+    public KeepAliveScheduler(RequestGate budget, KeepAliveSettings settings, PresenceKeepAliveMetrics metrics, ILogger logger, bool inlineDispatch = false)
     {
+        _inlineDispatch = inlineDispatch;
         ArgumentNullException.ThrowIfNull(budget);
         ArgumentNullException.ThrowIfNull(settings);
         _clock = budget.Clock;
@@ -137,6 +143,33 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// a fake clock).
     /// </summary>
     internal static int PendingDispatches => Volatile.Read(ref s_pendingDispatches);
+
+    /// <summary>
+    /// Gets a value indicating whether only a move of the clock can release more work: no pump is running and no
+    /// dispatched item waits for a thread (for test harnesses that drive a fake clock).
+    /// </summary>
+    internal bool WaitsForClock
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_pumping && PendingDispatches == 0;
+            }
+        }
+    }
+
+    /// <summary>Gets when the scheduler's timer fires next (engine ticks), or <see cref="long.MaxValue"/> when it is not armed.</summary>
+    internal long ArmedAtTicks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _armedAt;
+            }
+        }
+    }
 
     /// <summary>Gets a value indicating whether the fleet is backing off (every recent send failed transiently).</summary>
     public bool BackingOff
@@ -353,6 +386,12 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 }
 
                 var ticket = new SendTicket(_budget, reserved: true, retriesAllowed, _clock.TimeProvider.GetTimestamp());
+                if (_inlineDispatch)
+                {
+                    _ = DispatchAsync(item, ticket, probe);
+                    continue;
+                }
+
                 Interlocked.Increment(ref s_pendingDispatches);
                 ThreadPool.UnsafeQueueUserWorkItem(
                     static s =>

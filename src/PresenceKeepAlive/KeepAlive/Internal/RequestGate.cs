@@ -50,7 +50,8 @@ internal sealed class RequestGate
         // Bursts are smoothed to twice the average rate in any second: a start of thousands of sessions goes out spread
         // (and so do their refreshes, planned from their acceptance) instead of in clumps of a whole window's worth,
         // which a service limiting over shorter windows than it documents would refuse. It never lowers the sustained rate.
-        if (window > SmoothingWindow)
+        // Small budgets (tests, emulators) are left alone: under 5 requests a second there is nothing to smooth.
+        if (window > SmoothingWindow && limitPerWindow / window.TotalSeconds >= 5)
         {
             var perSecond = (int)Math.Ceiling(2.0 * limitPerWindow * SmoothingWindow.Ticks / window.Ticks);
             if (perSecond < limitPerWindow)

@@ -11,7 +11,7 @@ namespace PresenceKeepAlive.Sessions.Internal;
 
 /// <summary>
 /// The sessions of one application registration, sharing one <see cref="KeepAliveScheduler"/> and one
-/// <see cref="RateBudget"/>.
+/// <see cref="RequestGate"/>.
 /// </summary>
 internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDisposable, IDisposable
 {
@@ -46,6 +46,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDi
     /// <param name="random">The source of refresh and retry jitter; seed it for reproducible runs. Used under a lock.</param>
     /// <param name="maxConcurrency">The bound on sends in flight.</param>
     /// <param name="gate">The app's request gate, shared with the HTTP pipeline; a new one when <see langword="null"/>.</param>
+    /// <param name="inlineDispatch">Runs sends on the pumping thread (simulations on a fake clock only; see <see cref="KeepAliveScheduler"/>).</param>
     internal PresenceSessionManager(
         IPresenceProtocol protocol,
         PresenceKeepAliveOptions options,
@@ -54,7 +55,8 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDi
         PresenceKeepAliveMetrics metrics,
         Random? random,
         int? maxConcurrency = null,
-        RequestGate? gate = null)
+        RequestGate? gate = null,
+        bool inlineDispatch = false)
     {
         ArgumentNullException.ThrowIfNull(protocol);
         ArgumentNullException.ThrowIfNull(options);
@@ -77,7 +79,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDi
         // One monotonic clock for the sessions, the scheduler and the budget's refill grid (see KeepAliveClock).
         var budget = gate ?? new RequestGate(Settings.RateLimitPerWindow, Settings.RateLimitWindow, new KeepAliveClock(timeProvider));
         Clock = budget.Clock;
-        Scheduler = new KeepAliveScheduler(budget, Settings, metrics, logger);
+        Scheduler = new KeepAliveScheduler(budget, Settings, metrics, logger, inlineDispatch);
     }
 
     public event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
@@ -141,7 +143,8 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDi
         ILogger? logger = null,
         PresenceKeepAliveMetrics? metrics = null,
         Random? random = null,
-        int? maxConcurrency = null) =>
+        int? maxConcurrency = null,
+        bool inlineDispatch = false) =>
         new(
             protocol,
             options ?? new PresenceKeepAliveOptions(),
@@ -149,7 +152,9 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDi
             logger ?? NullLogger.Instance,
             metrics ?? new PresenceKeepAliveMetrics(null),
             random,
-            maxConcurrency);
+            maxConcurrency,
+            gate: null,
+            inlineDispatch);
 
     public IPresenceSession GetOrCreate(string userId)
     {
