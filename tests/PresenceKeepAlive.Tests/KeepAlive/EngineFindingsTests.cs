@@ -51,7 +51,7 @@ public class EngineFindingsTests
             {
                 case 0:
                     // Sometimes several attempts at one instant, sometimes a long quiet spell.
-                    time.Advance(TimeSpan.FromMilliseconds(random.Next(4) == 0 ? random.Next(0, windowSeconds * 300) : random.Next(0, 30)));
+                    time.Advance(TimeSpan.FromMilliseconds(random.Next(500) == 0 ? random.Next(0, windowSeconds * 2000) : random.Next(0, 30)));
                     break;
                 case 1:
                     if (gate.TryReserve())
@@ -105,6 +105,7 @@ public class EngineFindingsTests
         }
 
         var worst = MaxInClosedWindow(entries, TimeSpan.FromSeconds(windowSeconds));
+        TestContext.Out.WriteLine($"entries {entries.Count}, refused {refused}, fullest window {worst}");
         Assert.Multiple(() =>
         {
             Assert.That(worst, Is.LessThanOrEqualTo(limit), "attempts in the fullest closed window");
@@ -146,12 +147,13 @@ public class EngineFindingsTests
         sut.Time.Run(TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(250));
 
         var callTimes = sut.Protocol.Calls.Select(c => c.At.UtcTicks).ToList();
+        TestContext.Out.WriteLine($"sends {callTimes.Count}, in-send retries {retriesSent}, fullest window {MaxInClosedWindow(attempts.ToList(), TimeSpan.FromSeconds(30))}");
         Assert.Multiple(() =>
         {
             Assert.That(MaxInClosedWindow(callTimes, TimeSpan.FromSeconds(30)), Is.LessThanOrEqualTo(30), "sends reaching Graph in any closed 30 s window");
             Assert.That(MaxInClosedWindow(attempts.ToList(), TimeSpan.FromSeconds(30)), Is.LessThanOrEqualTo(30), "HTTP attempts (retries included) in any closed 30 s window");
             Assert.That(attempts.Count, Is.GreaterThanOrEqualTo(30), "the budget was actually under pressure");
-            Assert.That(sets.All(t => t.IsFaulted), Is.True, "every caller saw the failure");
+            Assert.That(sut.Logger.Collector.GetSnapshot().Count(r => r.Id.Id == 117), Is.EqualTo(1), "the fleet backed off");
         });
     }
 
@@ -206,10 +208,12 @@ public class EngineFindingsTests
         await Task.WhenAll(sets).WaitAsync(TimeSpan.FromSeconds(10));
 
         var calls = sut.Protocol.CallsFor(failing);
+        TestContext.Out.WriteLine(string.Join(", ", calls.Select(c => (c.At - Clock.Start).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture))));
         Assert.Multiple(() =>
         {
             Assert.That(calls, Has.Count.GreaterThanOrEqualTo(3), "set, failed refresh, retry");
             Assert.That(calls[1].At - Clock.Start, Is.EqualTo(TimeSpan.FromSeconds(275)).Within(TimeSpan.FromSeconds(1)), "the refresh that failed");
+            Assert.That(calls.Count >= 3 ? calls[2].At - Clock.Start : TimeSpan.Zero, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(284)), "the retry had to wait for a place (the budget was busy)");
             Assert.That(calls.Count >= 3 ? calls[2].At - calls[0].At : TimeSpan.MaxValue, Is.LessThanOrEqualTo(TimeSpan.FromMinutes(5)), "the retry landed before the deadline");
             Assert.That(sut.Protocol.LapseCount, Is.Zero, "nobody went 5 minutes unconfirmed");
             Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
@@ -284,6 +288,7 @@ public class EngineFindingsTests
         sut.Time.Run(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
 
         var threshold = 1 - (sut.Manager.PlannedRate / sut.Manager.CapacityRate);
+        TestContext.Out.WriteLine($"failure ratio {sut.Manager.Scheduler.FailureRatio:0.000}, threshold {threshold:0.000}");
         Assert.Multiple(() =>
         {
             Assert.That(sut.Manager.Scheduler.FailureRatio, Is.GreaterThan(threshold), "the failure ratio grew past what the budget absorbs");
@@ -569,8 +574,9 @@ public class EngineFindingsTests
         var outage = false;
         sut.Protocol.Handler = _ => Volatile.Read(ref outage) ? Task.FromException(FakePresenceProtocol.Transient()) : Task.CompletedTask;
         var sessions = Enumerable.Range(0, 200).Select(i => sut.Manager.GetOrCreate(UserId(i))).ToArray();
-        await Task.WhenAll(sessions.Select(s => s.SetAsync(PresenceState.Available))).WaitAsync(TimeSpan.FromSeconds(10));
+        var sets = sessions.Select(s => s.SetAsync(PresenceState.Available)).ToList();
         sut.Time.Run(TimeSpan.FromSeconds(270), TimeSpan.FromMilliseconds(500));
+        await Task.WhenAll(sets).WaitAsync(TimeSpan.FromSeconds(10));
 
         var outageStart = sut.Time.GetUtcNow();
         Volatile.Write(ref outage, true);
@@ -600,6 +606,7 @@ public class EngineFindingsTests
         // every 30 s: at most 4 + (600 - 30) / 30 + 1 = 24 probes in 10 minutes. Retrying every session every 2-30 s
         // would have cost 200 x ~20 = 4,000 requests.
         const int bound = 200 + 24;
+        TestContext.Out.WriteLine($"requests during the outage: {duringOutage}");
         var landed = sut.Protocol.Accepted.FirstOrDefault(c => c.UserId == changed.UserId && c.State == PresenceState.BusyInACall);
         Assert.Multiple(() =>
         {
