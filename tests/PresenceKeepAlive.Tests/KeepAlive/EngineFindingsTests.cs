@@ -109,7 +109,9 @@ public class EngineFindingsTests
         Assert.Multiple(() =>
         {
             Assert.That(worst, Is.LessThanOrEqualTo(limit), "attempts in the fullest closed window");
-            Assert.That(worst, Is.EqualTo(limit), "the sequence did fill the window (else the check proves nothing)");
+            // Smoothed gates (300 and 1,500 per 30 s) also pace at the average rate in every second, so a sequence with
+            // quiet spells fills their whole window only now and then; it must still fill half of it, or the check proves nothing.
+            Assert.That(worst, Is.GreaterThanOrEqualTo(limit / 2), "the sequence filled at least half the window");
             Assert.That(refused, Is.GreaterThan(0));
             Assert.That(gate.Entered, Is.EqualTo(entries.Count));
         });
@@ -223,45 +225,46 @@ public class EngineFindingsTests
     // ---------------------------------------------------------------- Finding 4
 
     [Test]
-    public async Task SetAsync_CleanServiceAt2600Then2700Sessions_WarnsOnlyPastTheMeasuredCapacityAndOnce()
+    public async Task SetAsync_CleanServiceAt2850Then2950Sessions_WarnsOnlyNearTheMeasuredCapacityAndOnce()
     {
-        // Finding 4: the capacity warning is honest on a clean service: 300 per 30 s carries about 0.97 x 10/s x 275 s = 2,667 Available sessions.
+        // Finding 4: the capacity warning is honest on a clean service: 300 per 30 s carries 10/s x 300 s = 3,000 Available
+        // sessions at the most (each needs one accepted request per 5-minute timeout); the warning fires past 97% of that.
         await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = 300 });
         using var overCapacity = new MetricCollector<long>(sut.Metrics.Meter, "presencekeepalive.rate_budget.over_capacity");
         sut.Protocol.RecordCalls = false;
-        Assert.That(sut.Manager.CapacitySessions, Is.InRange(2650, 2680));
+        Assert.That(sut.Manager.CapacitySessions, Is.EqualTo(2910));
 
-        for (var i = 0; i < 2600; i++)
+        for (var i = 0; i < 2850; i++)
         {
             _ = sut.Manager.GetOrCreate(UserId(i)).SetAsync(PresenceState.Available);
         }
 
         Assert.Multiple(() =>
         {
-            Assert.That(overCapacity.GetMeasurementSnapshot().EvaluateAsCounter(), Is.Zero, "2,600 sessions fit: no warning");
+            Assert.That(overCapacity.GetMeasurementSnapshot().EvaluateAsCounter(), Is.Zero, "2,850 sessions fit: no warning");
             Assert.That(Warnings(sut.Logger, 109), Is.Zero);
         });
 
-        for (var i = 2600; i < 2700; i++)
+        for (var i = 2850; i < 2950; i++)
         {
             _ = sut.Manager.GetOrCreate(UserId(i)).SetAsync(PresenceState.Available);
         }
 
         Assert.Multiple(() =>
         {
-            Assert.That(overCapacity.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1), "2,700 sessions do not fit: one warning");
+            Assert.That(overCapacity.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1), "2,950 sessions are past 97% of what fits: one warning");
             Assert.That(Warnings(sut.Logger, 109), Is.EqualTo(1));
         });
     }
 
     [Test]
-    public async Task SetAsync_2600SessionsAndGrowingTransientFailures_WarnsOnceTheRetriesNoLongerFit()
+    public async Task SetAsync_2800SessionsAndGrowingTransientFailures_WarnsOnceTheRetriesNoLongerFit()
     {
         // Finding 4: under failures the warning fires as well: retries add to the load (DemandRate = planned / (1 - failure ratio)).
         await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = 300 });
         using var overCapacity = new MetricCollector<long>(sut.Metrics.Meter, "presencekeepalive.rate_budget.over_capacity");
         sut.Protocol.RecordCalls = false;
-        for (var i = 0; i < 2600; i++)
+        for (var i = 0; i < 2800; i++)
         {
             _ = sut.Manager.GetOrCreate(UserId(i)).SetAsync(PresenceState.Available);
         }
@@ -270,10 +273,10 @@ public class EngineFindingsTests
         Assert.Multiple(() =>
         {
             Assert.That(sut.Manager.Scheduler.FailureRatio, Is.Zero);
-            Assert.That(Warnings(sut.Logger, 109), Is.Zero, "a clean service at 2,600 sessions: no warning");
+            Assert.That(Warnings(sut.Logger, 109), Is.Zero, "a clean service at 2,800 sessions: no warning");
         });
 
-        // 10% of requests fail transiently: 2,600 sessions need 9.45/s / 0.9 = 10.5/s of a 9.7/s capacity.
+        // 10% of requests fail transiently: 2,800 sessions need 9.33/s / 0.9 = 10.4/s, more than 97% of the 10/s budget.
         var random = new Random(7);
         sut.Protocol.Handler = _ =>
         {

@@ -32,7 +32,7 @@ internal static partial class Log
     [LoggerMessage(108, LogLevel.Warning, "Signing off the presence session for {UserId} failed ({StatusCode}); it stopped refreshing and ends on the service when its lease expires.")]
     public static partial void SignOffFailed(ILogger logger, string userId, int? statusCode, Exception exception);
 
-    [LoggerMessage(109, LogLevel.Warning, "{Sessions} presence sessions need about {Demand:F1} requests per second (each refreshed just before its deadline, plus retries for {FailureRatio:P1} failing sends), more than the rate budget of {Limit} requests per {Window} can carry: refreshes will queue and sessions will lapse. About {Fits} of them fit; use {More} more app registration(s), longer leases for states that allow them, or fewer sessions.")]
+    [LoggerMessage(109, LogLevel.Warning, "{Sessions} presence sessions need at least {Demand:F1} requests per second (one accepted request within each session's timeout or lease, plus retries for {FailureRatio:P1} failing sends), more than the rate budget of {Limit} requests per {Window} can carry: refreshes will queue and sessions will lapse. About {Fits} of them fit; use {More} more app registration(s), longer leases for states that allow them, or fewer sessions.")]
     public static partial void OverCapacity(ILogger logger, long sessions, double demand, double failureRatio, int limit, TimeSpan window, long fits, int more);
 
     [LoggerMessage(110, LogLevel.Information, "{Sessions} presence sessions fit the rate budget again (about {Capacity} would).")]

@@ -63,9 +63,17 @@ internal static class SessionTiming
     /// </summary>
     public static TimeSpan RetryAfterCap(KeepAliveSettings settings) => settings.SessionTimeout;
 
-    /// <summary>Returns the requests per second, in millionths, that keeping a session in <paramref name="state"/> alive costs.</summary>
-    public static int DemandMicros(KeepAliveSettings settings, PresenceState state) =>
-        (int)Math.Min(int.MaxValue, 1_000_000 / Math.Max(settings.RefreshPeriod(state).TotalSeconds, 1e-3));
+    /// <summary>
+    /// Returns the requests per second, in millionths, that keeping a session in <paramref name="state"/> alive needs at
+    /// the least: one accepted request per lifetime (its refresh period less the margin is what the engine plans; the
+    /// margin absorbs queueing, so the budget runs out only when this minimum exceeds it).
+    /// </summary>
+    public static int DemandMicros(KeepAliveSettings settings, PresenceState state)
+    {
+        var lifetime = settings.Lifetime(state);
+        var seconds = lifetime == TimeSpan.MaxValue ? double.MaxValue : lifetime.TotalSeconds;
+        return (int)Math.Min(int.MaxValue, 1_000_000 / Math.Max(seconds, 1e-3));
+    }
 
     private static long Add(long ticks, TimeSpan span) =>
         span == TimeSpan.MaxValue || ticks > long.MaxValue - span.Ticks ? long.MaxValue : ticks + span.Ticks;
