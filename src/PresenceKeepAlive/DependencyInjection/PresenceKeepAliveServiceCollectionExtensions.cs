@@ -16,6 +16,11 @@ using PresenceKeepAlive.Sessions.Internal;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers PresenceKeepAlive in a service collection.</summary>
+/// <remarks>
+/// Time is read from the <see cref="TimeProvider"/> in the service collection: <see cref="TimeProvider.System"/> is added
+/// only when none is registered, so one registered before or after (for example a <c>FakeTimeProvider</c> in tests) drives
+/// every refresh, retry delay, timeout and the rate budget.
+/// </remarks>
 public static class PresenceKeepAliveServiceCollectionExtensions
 {
     /// <summary>
