@@ -52,12 +52,7 @@ public static class PresenceKeepAliveHealthChecksBuilderExtensions
 
         return builder.Add(new HealthCheckRegistration(
             registrationName,
-            services => new PresenceKeepAliveHealthCheck(
-                services.GetRequiredService<IPresenceSessionManager>(),
-                services.GetRequiredService<RetryingSinceTracker>(),
-                services.GetRequiredService<TimeProvider>(),
-                services.GetRequiredService<IOptions<PresenceKeepAliveOptions>>().Value,
-                services.GetRequiredService<IOptionsMonitor<PresenceKeepAliveHealthCheckOptions>>()),
+            services => new PresenceKeepAliveHealthCheck(services),
             failureStatus,
             tags,
             timeout));

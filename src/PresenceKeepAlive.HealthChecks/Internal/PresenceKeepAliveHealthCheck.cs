@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -24,42 +25,42 @@ internal sealed class PresenceKeepAliveHealthCheck : IHealthCheck
 
     private static readonly PresenceSessionStatus[] Statuses = Enum.GetValues<PresenceSessionStatus>();
 
-    private readonly IPresenceSessionManager _manager;
-    private readonly RetryingSinceTracker _tracker;
-    private readonly TimeProvider _timeProvider;
-    private readonly PresenceKeepAliveOptions _libraryOptions;
-    private readonly IOptionsMonitor<PresenceKeepAliveHealthCheckOptions> _optionsMonitor;
+    private readonly IServiceProvider _services;
 
-    public PresenceKeepAliveHealthCheck(
-        IPresenceSessionManager manager,
-        RetryingSinceTracker tracker,
-        TimeProvider timeProvider,
-        PresenceKeepAliveOptions libraryOptions,
-        IOptionsMonitor<PresenceKeepAliveHealthCheckOptions> options)
-    {
-        _manager = manager;
-        _tracker = tracker;
-        _timeProvider = timeProvider;
-        _libraryOptions = libraryOptions;
-        _optionsMonitor = options;
-    }
+    public PresenceKeepAliveHealthCheck(IServiceProvider services) => _services = services;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        // Read here, not in the registration's factory: a failure here is reported as the check's result.
-        var options = _optionsMonitor.Get(context.Registration.Name);
-        return Task.FromResult(Check(options, options.RetryingDegradedAfter ?? _libraryOptions.SessionTimeout / 2, context.Registration.FailureStatus));
+        // Resolved here, not in the registration's factory: what fails here is reported as the check's result (the health
+        // check service lets a factory's exception escape to the endpoint).
+        var manager = _services.GetService<IPresenceSessionManager>() ?? throw new InvalidOperationException(
+            "The PresenceKeepAlive health check found no IPresenceSessionManager: call services.AddPresenceSession(...) as well as AddPresenceKeepAlive().");
+        var options = _services.GetRequiredService<IOptionsMonitor<PresenceKeepAliveHealthCheckOptions>>().Get(context.Registration.Name);
+        var sessionTimeout = _services.GetRequiredService<IOptions<PresenceKeepAliveOptions>>().Value.SessionTimeout;
+        var result = Check(
+            manager,
+            _services.GetRequiredService<RetryingSinceTracker>(),
+            _services.GetRequiredService<TimeProvider>().GetUtcNow(),
+            options,
+            options.RetryingDegradedAfter ?? sessionTimeout / 2,
+            context.Registration.FailureStatus);
+        return Task.FromResult(result);
     }
 
-    private HealthCheckResult Check(PresenceKeepAliveHealthCheckOptions options, TimeSpan retryingDegradedAfter, HealthStatus failureStatus)
+    private static HealthCheckResult Check(
+        IPresenceSessionManager manager,
+        RetryingSinceTracker tracker,
+        DateTimeOffset now,
+        PresenceKeepAliveHealthCheckOptions options,
+        TimeSpan retryingDegradedAfter,
+        HealthStatus failureStatus)
     {
-        var now = _timeProvider.GetUtcNow();
         var counts = new int[Statuses.Length];
         int total = 0, retryingTooLong = 0, overdue = 0;
 
-        foreach (var session in _manager.Sessions)
+        foreach (var session in manager.Sessions)
         {
             total++;
             var status = session.Status;
@@ -67,7 +68,7 @@ internal sealed class PresenceKeepAliveHealthCheck : IHealthCheck
 
             if (status == PresenceSessionStatus.Retrying)
             {
-                var since = session.LastConfirmedAt ?? _tracker.RetryingSince(session, now);
+                var since = session.LastConfirmedAt ?? tracker.RetryingSince(session, now);
                 if (now - since > retryingDegradedAfter)
                 {
                     retryingTooLong++;
@@ -75,7 +76,7 @@ internal sealed class PresenceKeepAliveHealthCheck : IHealthCheck
             }
             else
             {
-                _tracker.Forget(session);
+                tracker.Forget(session);
             }
 
             if (status is PresenceSessionStatus.Active or PresenceSessionStatus.Retrying &&

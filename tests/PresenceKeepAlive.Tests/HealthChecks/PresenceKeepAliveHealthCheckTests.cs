@@ -201,6 +201,21 @@ public class PresenceKeepAliveHealthCheckTests
     }
 
     [Test]
+    public async Task AddPresenceKeepAlive_WithoutAddPresenceSession_ReportsUnhealthySayingWhatIsMissing()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddHealthChecks().AddPresenceKeepAlive();
+        await using var provider = services.BuildServiceProvider();
+
+        var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        var entry = report.Entries["presencekeepalive"];
+
+        Assert.That(entry.Status, Is.EqualTo(HealthStatus.Unhealthy));
+        Assert.That(entry.Exception?.Message, Does.StartWith("The PresenceKeepAlive health check found no IPresenceSessionManager: call services.AddPresenceSession(...)"));
+    }
+
+    [Test]
     public async Task AddPresenceKeepAlive_WithTheRealManager_ReportsItsSessions()
     {
         using var graph = new RecordingGraphHandler();
