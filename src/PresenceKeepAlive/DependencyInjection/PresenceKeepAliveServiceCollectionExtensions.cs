@@ -9,12 +9,18 @@ using PresenceKeepAlive.Diagnostics.Internal;
 using PresenceKeepAlive.Hosting.Internal;
 using PresenceKeepAlive.Http.Internal;
 using PresenceKeepAlive.KeepAlive.Internal;
+using PresenceKeepAlive.Options.Internal;
 using PresenceKeepAlive.Protocol.Internal;
 using PresenceKeepAlive.Sessions.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers PresenceKeepAlive in a service collection.</summary>
+/// <remarks>
+/// Time is read from the <see cref="TimeProvider"/> in the service collection: <see cref="TimeProvider.System"/> is added
+/// only when none is registered, so one registered before or after (for example a <c>FakeTimeProvider</c> in tests) drives
+/// every refresh, retry delay, timeout and the rate budget.
+/// </remarks>
 public static class PresenceKeepAliveServiceCollectionExtensions
 {
     /// <summary>
@@ -23,7 +29,10 @@ public static class PresenceKeepAliveServiceCollectionExtensions
     /// stop, with options bound from <paramref name="configuration"/> (usually the <c>PresenceKeepAlive</c> section).
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configuration">The configuration section to bind <see cref="PresenceKeepAliveOptions"/> from.</param>
+    /// <param name="configuration">
+    /// The configuration section to bind <see cref="PresenceKeepAliveOptions"/> from. Durations may be written as
+    /// <see cref="TimeSpan"/> text (<c>00:05:00</c>) or ISO 8601 (<c>PT5M</c>).
+    /// </param>
     /// <returns>A builder to configure the registration further.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     public static PresenceKeepAliveBuilder AddPresenceSession(this IServiceCollection services, IConfiguration configuration)
@@ -33,7 +42,14 @@ public static class PresenceKeepAliveServiceCollectionExtensions
 
         // Binding the same section twice would append its Sessions list twice.
         var firstBinding = GetOrAddMarker(services).TryAddBinding(configuration);
-        return AddPresenceSessionCore(services, firstBinding ? options => options.Bind(configuration) : null);
+        if (firstBinding)
+        {
+            // Bound by hand so that durations may also be ISO 8601 (PT5M); reloads still reach IOptionsMonitor.
+            services.AddSingleton<IOptionsChangeTokenSource<PresenceKeepAliveOptions>>(
+                new ConfigurationChangeTokenSource<PresenceKeepAliveOptions>(Options.Options.DefaultName, configuration));
+        }
+
+        return AddPresenceSessionCore(services, firstBinding ? options => options.Configure(o => PresenceKeepAliveOptionsBinder.Bind(configuration, o)) : null);
     }
 
     /// <summary>

@@ -6,6 +6,13 @@ namespace PresenceKeepAlive;
 /// Settings for setting and keeping presence alive. Bound from the <c>PresenceKeepAlive</c> configuration
 /// section by <c>AddPresenceSession</c>; validated when the host starts.
 /// </summary>
+/// <remarks>
+/// In configuration, every duration (<see cref="SessionTimeout"/>, <see cref="Lease"/>, <see cref="RefreshInterval"/>, …)
+/// is written either as <see cref="TimeSpan"/> text (<c>00:05:00</c>) or as an ISO 8601 duration (<c>PT5M</c>, as Graph
+/// writes <c>expirationDuration</c>). Time is read from the <see cref="TimeProvider"/> registered in the service collection
+/// (<see cref="TimeProvider.System"/> unless the application registers another, such as a <c>FakeTimeProvider</c> in tests):
+/// refreshes, retry delays, timeouts and the rate budget all follow it.
+/// </remarks>
 public sealed class PresenceKeepAliveOptions
 {
     /// <summary>The default configuration section name, <c>PresenceKeepAlive</c>.</summary>
@@ -51,14 +58,29 @@ public sealed class PresenceKeepAliveOptions
 
     /// <summary>
     /// Gets or sets a credential to use instead of the settings above. When neither this nor any credential setting is
-    /// given, a <see cref="TokenCredential"/> registered in the service collection is used.
+    /// given, a <see cref="TokenCredential"/> registered in the service collection is used. Set in code, it is used for
+    /// every <see cref="BaseUrl"/>, a loopback one included.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public TokenCredential? Credential { get; set; }
 
     /// <summary>
-    /// Gets or sets the Graph base URL. HTTPS is required except for <c>localhost</c>, <c>127.0.0.1</c> and <c>[::1]</c> (the local emulator). When it
-    /// points at a loopback address and no credential is configured, a development token is sent.
+    /// Gets or sets a value indicating whether a loopback <see cref="BaseUrl"/> (a local emulator) still uses the credential
+    /// settings (<see cref="ClientSecret"/>, the certificate settings, <see cref="UseManagedIdentity"/>) or a
+    /// <see cref="TokenCredential"/> registered in the service collection. By default it does not: pointing
+    /// <see cref="BaseUrl"/> at the emulator (for example with <c>--PresenceKeepAlive:BaseUrl=http://127.0.0.1:5080/v1.0</c>)
+    /// is enough, whatever secrets the rest of the configuration holds, and they are never sent to it.
+    /// Set this for a loopback proxy in front of the real Graph. <see cref="Credential"/>, set in code, is always used.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: a loopback <see cref="BaseUrl"/> gets a development token.</value>
+    public bool UseConfiguredCredentialOnLoopback { get; set; }
+
+    /// <summary>
+    /// Gets or sets the Graph base URL, ending in its version segment: <c>/v1.0</c> (or <c>/beta</c>), for example
+    /// <c>https://graph.microsoft.com/v1.0</c> or, for the local emulator, <c>http://127.0.0.1:5080/v1.0</c>. HTTPS is
+    /// required except for <c>localhost</c>, <c>127.0.0.1</c> and <c>[::1]</c>. When it points at a loopback address, a
+    /// development token is sent instead of the configured credential, unless <see cref="Credential"/> is set in code or
+    /// <see cref="UseConfiguredCredentialOnLoopback"/> is set.
     /// </summary>
     /// <value>The default value is <c>https://graph.microsoft.com/v1.0</c>.</value>
     public string BaseUrl { get; set; } = GraphV1BaseUrl;

@@ -107,7 +107,7 @@ public class PresenceKeepAliveHostedServiceTests
             Assert.That(clears.Select(r => r.UserSegment), Is.EquivalentTo(new[] { Adele, Alex, Megan }));
             Assert.That(clears.Select(r => (string?)r.Json!["sessionId"]), Is.All.EqualTo(ClientId));
             Assert.That(manager.Sessions.Select(s => s.Status), Is.All.EqualTo(PresenceSessionStatus.Cleared));
-            Assert.That(_logs.Collector.GetSnapshot(), Has.Some.Matches<FakeLogRecord>(r => r?.Id.Id == 203 && r.Message == "Presence keep-alive stopped: 3 sessions signed off, 0 not."));
+            Assert.That(_logs.Collector.GetSnapshot(), Has.Some.Matches<FakeLogRecord>(r => r?.Id.Id == 203 && r.Message == "Presence keep-alive stopped; sessions signed off: 3, not signed off: 0."));
         });
     }
 
@@ -125,7 +125,7 @@ public class PresenceKeepAliveHostedServiceTests
 
         Assert.That(
             _logs.Collector.GetSnapshot(),
-            Has.Some.Matches<FakeLogRecord>(r => r?.Id.Id == 203 && r.Message == "Presence keep-alive stopped: 3 sessions signed off, 0 not."));
+            Has.Some.Matches<FakeLogRecord>(r => r?.Id.Id == 203 && r.Message == "Presence keep-alive stopped; sessions signed off: 3, not signed off: 0."));
     }
 
     [Test]

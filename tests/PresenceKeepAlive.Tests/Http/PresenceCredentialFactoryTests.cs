@@ -65,7 +65,9 @@ public class PresenceCredentialFactoryTests
     {
         var registered = new FixedTokenCredential("registered");
 
-        Assert.That(CreateSut(CreateOptions(o => o.BaseUrl = LoopbackBaseUrl), registered), Is.SameAs(registered));
+        Assert.That(CreateSut(CreateOptions(o => { o.BaseUrl = LoopbackBaseUrl; o.UseConfiguredCredentialOnLoopback = true; }), registered), Is.SameAs(registered));
+        Assert.That(CreateSut(CreateOptions(o => o.BaseUrl = LoopbackBaseUrl), registered), Is.TypeOf<DevelopmentTokenCredential>(),
+            "on loopback a development token wins over a registered credential unless UseConfiguredCredentialOnLoopback");
     }
 
     [TestCase("http://127.0.0.1:5080/v1.0")]

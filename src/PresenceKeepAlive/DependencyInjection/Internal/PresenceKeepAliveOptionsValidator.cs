@@ -1,4 +1,5 @@
 using Azure.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PresenceKeepAlive.Http.Internal;
@@ -23,20 +24,33 @@ internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<Prese
 
         if (string.IsNullOrWhiteSpace(options.ClientId))
         {
-            failures.Add("ClientId is required: the app registration's application (client) id, which is also the presence sessionId.");
+            failures.Add(DescribeMissingSection() is { } missing
+                ? missing
+                : "ClientId is required: the app registration's application (client) id, which is also the presence sessionId.");
+        }
+        else if (Guid.TryParse(options.ClientId, out var clientId) && clientId == Guid.Empty)
+        {
+            failures.Add(
+                $"ClientId '{options.ClientId}' is the empty GUID, a placeholder: put the app registration's Application (client) ID there " +
+                "(Microsoft Entra admin center, App registrations, your app, Overview). Against the local emulator any other GUID works.");
         }
         else if (PresenceRequestValidator.DescribeInvalidClientId(options.ClientId) is { } clientProblem)
         {
             failures.Add(clientProblem);
         }
 
-        var baseUrlProblem = PresenceHttpClient.DescribeInvalidBaseUrl(options.BaseUrl);
+        var baseUrlProblem = PresenceHttpClient.DescribeInvalidBaseUrl(options.BaseUrl) ?? DescribeMissingVersion(options.BaseUrl);
         if (baseUrlProblem is not null)
         {
             failures.Add(baseUrlProblem);
         }
 
-        ValidateCredential(options, baseUrlProblem is null && PresenceCredentialFactory.IsLoopback(options.BaseUrl), failures);
+        var loopback = baseUrlProblem is null && PresenceCredentialFactory.IsLoopback(options.BaseUrl);
+        if (!loopback || options.UseConfiguredCredentialOnLoopback || options.Credential is not null)
+        {
+            // On loopback the configured credential settings are not used (a development token is), so nothing to check.
+            ValidateCredential(options, loopback, failures);
+        }
 
         if (!Enum.IsDefined(options.Protocol))
         {
@@ -107,7 +121,40 @@ internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<Prese
 
         ValidateSessions(options, failures);
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        // OptionsValidationException.Message joins the failures with "; ": sentences ending in '.' would read ".;".
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Select(f => f.TrimEnd('.')));
+    }
+
+    /// <summary>Says that the bound configuration is missing or empty, when it is.</summary>
+    private string? DescribeMissingSection()
+    {
+        if (_services?.GetService<PresenceKeepAliveMarker>() is not { Bound.Count: > 0 } marker ||
+            marker.Bound.Any(c => c.GetChildren().Any()))
+        {
+            return null;
+        }
+
+        var names = string.Join(", ", marker.Bound.Select(c => c is IConfigurationSection section ? $"'{section.Path}'" : "(the root)"));
+        var path = marker.Bound[0] is IConfigurationSection first ? first.Path : PresenceKeepAliveOptions.SectionName;
+        return $"The configuration section {names} is missing or empty, so ClientId (required) and every other setting are unset. " +
+               $"AddPresenceSession reads it from the IConfiguration it is given: put it in appsettings.json (\"{path}\": {{ \"ClientId\": ... }}), " +
+               $"user secrets, environment variables ({path.Replace(":", "__", StringComparison.Ordinal)}__ClientId) or the command line (--{path}:ClientId=...).";
+    }
+
+    /// <summary>Says that <paramref name="baseUrl"/> lacks Graph's version segment, when it does.</summary>
+    private static string? DescribeMissingVersion(string baseUrl)
+    {
+        var uri = new Uri(baseUrl);
+        var last = uri.AbsolutePath.TrimEnd('/');
+        last = last[(last.LastIndexOf('/') + 1)..];
+        if (last.Equals("v1.0", StringComparison.OrdinalIgnoreCase) || last.Equals("beta", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var suggestion = uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/v1.0";
+        return $"BaseUrl '{baseUrl}' does not end in a Graph version segment: use {suggestion} (or /beta). " +
+               "Without it every request goes to a path Graph does not have, and every session fails as if the user did not exist.";
     }
 
     private void ValidateCredential(PresenceKeepAliveOptions options, bool loopback, List<string> failures)
@@ -122,6 +169,12 @@ internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<Prese
         else if (!string.IsNullOrWhiteSpace(options.TenantId) && !IsTenantId(options.TenantId))
         {
             failures.Add($"TenantId '{options.TenantId}' is neither a GUID nor a domain name such as contoso.onmicrosoft.com.");
+        }
+        else if (needsTenant && Guid.TryParse(options.TenantId, out var tenantId) && tenantId == Guid.Empty)
+        {
+            failures.Add(
+                $"TenantId '{options.TenantId}' is the empty GUID, a placeholder: put your Directory (tenant) ID there " +
+                "(Microsoft Entra admin center, App registrations, your app, Overview), or a domain such as contoso.onmicrosoft.com.");
         }
 
         if (!string.IsNullOrEmpty(options.CertificatePath) && !File.Exists(options.CertificatePath))

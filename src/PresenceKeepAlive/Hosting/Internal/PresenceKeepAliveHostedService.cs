@@ -1,8 +1,10 @@
+using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Http.Internal;
 
 namespace PresenceKeepAlive.Hosting.Internal;
 
@@ -34,6 +36,7 @@ internal sealed class PresenceKeepAliveHostedService : IHostedService
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _manager = _services.GetRequiredService<IPresenceSessionManager>();
+        LogIgnoredCredential();
         foreach (var settings in Options.Sessions)
         {
             // The options validator has already checked every id and pair.
@@ -72,6 +75,41 @@ internal sealed class PresenceKeepAliveHostedService : IHostedService
         Log.HostStopped(_logger, result.SignedOff.Count, result.Failed.Count);
     }
 
+    private void LogIgnoredCredential()
+    {
+        var options = Options;
+        if (options.Credential is not null || options.UseConfiguredCredentialOnLoopback || !PresenceCredentialFactory.IsLoopback(options.BaseUrl))
+        {
+            return;
+        }
+
+        var ignored = new List<string>(4);
+        if (!string.IsNullOrEmpty(options.ClientSecret))
+        {
+            ignored.Add("ClientSecret");
+        }
+
+        if (!string.IsNullOrEmpty(options.CertificatePath) || !string.IsNullOrEmpty(options.CertificateThumbprint))
+        {
+            ignored.Add("certificate");
+        }
+
+        if (options.UseManagedIdentity)
+        {
+            ignored.Add("managed identity");
+        }
+
+        if (_services.GetService<TokenCredential>() is not null)
+        {
+            ignored.Add("TokenCredential registered in the service collection");
+        }
+
+        if (ignored.Count > 0)
+        {
+            Log.LoopbackDevelopmentToken(_logger, options.BaseUrl, string.Join(", ", ignored));
+        }
+    }
+
     private async Task SetInBackgroundAsync(IPresenceSession session, PresenceState state)
     {
         try
@@ -81,6 +119,11 @@ internal sealed class PresenceKeepAliveHostedService : IHostedService
         catch (PresenceRequestException ex) when (ex.IsTransient)
         {
             Log.StartSetDeferred(_logger, session.UserId, state.ToString(), ex.Message);
+        }
+        catch (PresenceRequestException)
+        {
+            // The session has logged it at Error (event 105) and shows it in its status: once is enough.
+            Log.StartSetRefused(_logger, session.UserId, state.ToString());
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -9,7 +9,11 @@ namespace PresenceKeepAlive.Http.Internal;
 /// <summary>Chooses the <see cref="TokenCredential"/> the options describe.</summary>
 internal static class PresenceCredentialFactory
 {
-    /// <summary>Creates the credential, in this order: an explicit credential, a client secret, a certificate, a managed identity, one registered in DI, a development token for a loopback base URL.</summary>
+    /// <summary>
+    /// Creates the credential, in this order: an explicit credential; a development token for a loopback base URL (unless
+    /// <see cref="PresenceKeepAliveOptions.UseConfiguredCredentialOnLoopback"/>); a client secret, a certificate, a managed
+    /// identity, one registered in DI; a development token for a loopback base URL.
+    /// </summary>
     /// <exception cref="InvalidOperationException">No credential is configured for a non-loopback base URL.</exception>
     public static TokenCredential Create(PresenceKeepAliveOptions options, TokenCredential? registered, TimeProvider timeProvider)
     {
@@ -18,6 +22,12 @@ internal static class PresenceCredentialFactory
         if (options.Credential is not null)
         {
             return options.Credential;
+        }
+
+        // A local emulator needs no secret and must never receive one: pointing BaseUrl at it is enough.
+        if (!options.UseConfiguredCredentialOnLoopback && IsLoopback(options.BaseUrl))
+        {
+            return new DevelopmentTokenCredential(options.ClientId ?? Guid.Empty.ToString(), timeProvider);
         }
 
         if (!string.IsNullOrEmpty(options.ClientSecret))
