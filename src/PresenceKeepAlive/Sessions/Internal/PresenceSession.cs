@@ -440,9 +440,18 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             Safe(static (s, f) => s.WriteLog(f), this, fx);
         }
 
-        if (_events is { } events)
+        if (Volatile.Read(ref _events) is { } events)
         {
             events.Deliver(RaiseStatusChanged);
+            lock (Lock)
+            {
+                // An idle session keeps no queue (100,000 sessions would keep 8 MB of them); events are queued under
+                // this lock, so a later one goes to a new queue and nothing is reordered.
+                if (ReferenceEquals(_events, events) && events.IsIdle)
+                {
+                    _events = null;
+                }
+            }
         }
 
         if (fx.Schedule)

@@ -19,6 +19,18 @@ internal sealed class SessionEventQueue
         }
     }
 
+    /// <summary>Gets a value indicating whether nothing is queued or being delivered (the session may then drop the queue).</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return !_delivering && _pending.Count == 0;
+            }
+        }
+    }
+
     /// <summary>Delivers queued events in order unless another thread is delivering (it will deliver these too).</summary>
     public void Deliver(Action<PresenceSessionStatusChangedEventArgs> raise)
     {
