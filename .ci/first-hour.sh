@@ -32,6 +32,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM   # so that cleanup runs when CI's timeout stops this script
 
 fail() {
   echo "first hour: FAILED: $*" >&2
