@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -28,7 +27,7 @@ internal sealed class CallerIdentity
             return known;
         }
 
-        var key = ReadAppClaim(token) ?? "token-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)), 0, 8);
+        var key = ReadAppClaim(token) ?? "token-" + ToLowerHex(SHA256.HashData(Encoding.UTF8.GetBytes(token)).AsSpan(0, 8));
         if (cache.Count >= MaxCached)
         {
             cache.Clear();
@@ -48,7 +47,7 @@ internal sealed class CallerIdentity
 
         try
         {
-            var payload = Base64Url.DecodeFromChars(parts[1]);
+            var payload = DecodeBase64Url(parts[1]);
             using var document = JsonDocument.Parse(payload);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
@@ -72,5 +71,38 @@ internal sealed class CallerIdentity
         }
 
         return null;
+    }
+
+    // Convert.ToHexStringLower and System.Buffers.Text.Base64Url are .NET 9+; the emulator also targets net8.0.
+    private static string ToLowerHex(ReadOnlySpan<byte> bytes)
+    {
+        const string Digits = "0123456789abcdef";
+        var chars = new char[bytes.Length * 2];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            chars[2 * i] = Digits[bytes[i] >> 4];
+            chars[(2 * i) + 1] = Digits[bytes[i] & 0xF];
+        }
+
+        return new string(chars);
+    }
+
+    /// <exception cref="FormatException"><paramref name="text"/> is not base64url.</exception>
+    private static byte[] DecodeBase64Url(string text)
+    {
+        var base64 = new StringBuilder(text.Length + 3).Append(text).Replace('-', '+').Replace('_', '/');
+        switch (text.Length % 4)
+        {
+            case 2:
+                base64.Append("==");
+                break;
+            case 3:
+                base64.Append('=');
+                break;
+            case 1:
+                throw new FormatException("A base64url text cannot have a length of 4n+1.");
+        }
+
+        return Convert.FromBase64String(base64.ToString());
     }
 }

@@ -9,7 +9,7 @@ internal static class EmulatorCommandLine
     public const int DefaultPort = 5080;
 
     public const string Usage = """
-        Usage: PresenceKeepAlive.Emulator [options]
+        Usage: presence-emulator [options]
           --port <n>                  TCP port (default 5080; 0 picks a free one)
           --host <address>            IP address or localhost (default 127.0.0.1)
           --allow-non-loopback        allow a non-loopback --host (the emulator has no real security)

@@ -58,6 +58,10 @@ internal static class EmulatorHost
                 : LogLevel.Warning;
             builder.Logging.AddFilter("Microsoft.AspNetCore", aspNetCoreLevel);
 
+            // A failed start (a port in use, say) is thrown to StartAsync's caller; the host's own Error log of it, a
+            // whole stack trace on one line, would only say the same again. Debug or Trace still shows it.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", options.MinimumLogLevel <= LogLevel.Debug ? options.MinimumLogLevel : LogLevel.Critical);
+
             builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         }
 

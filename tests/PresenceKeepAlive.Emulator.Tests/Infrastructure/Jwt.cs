@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Text;
 
 namespace PresenceKeepAlive.Emulator.Tests.Infrastructure;
@@ -9,5 +8,7 @@ internal static class Jwt
     public static string WithClaims(string payloadJson) =>
         Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + Encode(payloadJson) + ".sig";
 
-    private static string Encode(string json) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json));
+    // base64url without padding, by hand: System.Buffers.Text.Base64Url is .NET 9+ and the tests also run on net8.0.
+    private static string Encode(string json) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 using PresenceKeepAlive.Emulator;
 using PresenceKeepAlive.Emulator.Internal;
 
-// dotnet run --project src/PresenceKeepAlive.Emulator -- --port 5080 [--time-scale 60] [--mode seed]   (--help for all)
+// presence-emulator --port 5080 [--time-scale 60] [--mode seed]   (--help for all); from a clone:
+// dotnet run --project src/PresenceKeepAlive.Emulator.Tool -- --port 5080
 PresenceEmulatorOptions? options;
 try
 {
