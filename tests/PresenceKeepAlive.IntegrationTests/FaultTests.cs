@@ -32,8 +32,10 @@ public class FaultTests
         Assert.That(adele.Status, Is.EqualTo(PresenceSessionStatus.Retrying), "a refresh has failed, the timeout has not passed");
 
         // The user changes their mind during the outage: the caller hears about the failure, the desire stays.
+        // By now the sessions may be backing off together (one probe at a time, up to 30 s apart): the change goes as the
+        // next probe, and its in-send retries (up to 7 s) follow.
         var duringOutage = adele.SetAsync(PresenceState.DoNotDisturbPresenting);
-        await harness.AdvanceAsync(TimeSpan.FromSeconds(10));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(45));
         var error = await Assert.ThrowsAsync<PresenceRequestException>(() => duringOutage.WaitAsync(IntegrationHarness.RealTimeCap));
         Assert.Multiple(() =>
         {
