@@ -16,6 +16,19 @@ public class GraphErrorTranslatorTests
         """;
 
     [Test]
+    public void Translate_ConnectionRefused_MessageReadsAsSentences()
+    {
+        var error = GraphErrorTranslator.Translate(
+            new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:5080)"),
+            "setPresence",
+            "adele@contoso.com",
+            TimeProvider.System);
+
+        Assert.That(error.Message, Does.Contain("Connection refused (127.0.0.1:5080). The request is transient"));
+        Assert.That(error.IsTransient, Is.True);
+    }
+
+    [Test]
     public async Task SetPresenceAsync_GraphErrorBody_ExceptionCarriesEveryField()
     {
         using var host = CreateSut();

@@ -71,7 +71,7 @@ internal static class GraphErrorTranslator
                 // the credential. Transient, so that an identity-provider outage does not stop every session for good;
                 // a wrong secret keeps failing and stays visible as Retrying/Lapsed with this message.
                 return new PresenceRequestException(
-                    $"{operation} for user '{userId}' could not get an access token: {exception.Message} Check TenantId, ClientId and the credential; the request will be retried.", exception)
+                    $"{operation} for user '{userId}' could not get an access token: {EndSentence(exception.Message)} Check TenantId, ClientId and the credential; the request will be retried.", exception)
                 {
                     Operation = operation,
                     UserId = userId,
@@ -80,7 +80,7 @@ internal static class GraphErrorTranslator
 
             case HttpRequestException http:
                 return new PresenceRequestException(
-                    $"{operation} for user '{userId}' failed on the network ({http.HttpRequestError}): {http.Message} The request is transient and will be retried.", http)
+                    $"{operation} for user '{userId}' failed on the network ({http.HttpRequestError}): {EndSentence(http.Message)} The request is transient and will be retried.", http)
                 {
                     Operation = operation,
                     UserId = userId,
@@ -137,5 +137,12 @@ internal static class GraphErrorTranslator
         };
         var id = requestId is null ? string.Empty : $" request-id: {requestId}.";
         return head + advice + id;
+    }
+
+    /// <summary>Ends <paramref name="message"/> with a full stop when it does not end a sentence already ("Connection refused (127.0.0.1:5080)").</summary>
+    internal static string EndSentence(string message)
+    {
+        var trimmed = message.TrimEnd();
+        return trimmed.Length == 0 || trimmed[^1] is '.' or '!' or '?' ? trimmed : trimmed + ".";
     }
 }
