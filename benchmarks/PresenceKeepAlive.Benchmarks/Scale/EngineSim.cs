@@ -244,6 +244,9 @@ internal sealed class EngineSim : IDisposable
 
         public int OverCapacityEvents { get; private set; }
 
+        /// <summary>Gets how often the fleet started backing off (event 117).</summary>
+        public int BackoffEvents { get; private set; }
+
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
@@ -251,6 +254,15 @@ internal sealed class EngineSim : IDisposable
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            if (eventId.Id == 117)
+            {
+                BackoffEvents++;
+                if (Environment.GetEnvironmentVariable("PKA_TRACE") is not null)
+                {
+                    Console.Error.WriteLine("backoff: " + formatter(state, exception));
+                }
+            }
+
             if (eventId.Id == 109)
             {
                 OverCapacityEvents++;

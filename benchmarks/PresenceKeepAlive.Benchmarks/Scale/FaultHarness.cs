@@ -41,8 +41,8 @@ internal static class FaultHarness
             $"{n:N0} sessions, all Available, set at t = 0; fault from {at.TotalMinutes} min; {hours} simulated hours in all; budget users / rate = {n / 50.0:F0} s is the least recovery time; {(Cli.Flag(args, "--sdk") ? "real Graph SDK pipeline over SimGraphHandler" : "in-memory SimGraph (one attempt per send, attempt timeout " + new PresenceKeepAliveOptions().AttemptTimeout.TotalSeconds + " s for a hang)")}. Machine: {Cli.Machine()}."));
         report.AppendLine("\"Most requests in a closed 30 s window\" counts every request that reached the fake Graph (admitted or not); Graph's limit is 1,500. Recovery: from the end of the fault until every user (for the hang: the hanging ones too) has an accepted request again. Lapses, whole run; not affected: users outside the hanging subset.");
         report.AppendLine();
-        report.AppendLine("| fault | most requests in a closed 30 s window: whole run / during the fault / after it | requests during the fault | 429s / 503s / hung | lapse events (all) | users ever lapsed (all) | users lapsed, not affected | engine lapses (counter) | users lapsed, never shown Lapsed | recovery after the fault | users / rate | not recovered at end | wall s |");
-        report.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.AppendLine("| fault | most requests in a closed 30 s window: whole run / during the fault / after it | requests during the fault | 429s / 503s / hung | lapse events (all) | users ever lapsed (all) | users lapsed, not affected | engine lapses (counter) | users lapsed, never shown Lapsed | fleet backoffs (event 117) | recovery after the fault | users / rate | not recovered at end | wall s |");
+        report.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Console.Write(report);
 
         foreach (var fault in faults)
@@ -76,7 +76,7 @@ internal static class FaultHarness
             var (recovery, missing) = g.RecoveryAfterMark();
             wall.Stop();
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"| {fault.Text} | {g.MaxInWindow:N0} / {duringMax:N0} / {afterMax:N0} | {during:N0} ({during / (fault.Duration.TotalSeconds / 30):N0} per 30 s) | {t1.Item1:N0} / {t1.Item2:N0} / {t1.Item3:N0} | {events:N0}{(beforeEvents > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({beforeEvents:N0} before the fault)") : string.Empty)} | {users:N0} | {(affected is null ? "n/a" : usersNotAffected.ToString("N0", CultureInfo.InvariantCulture))} | {sim.EngineLapses:N0} | {sim.HiddenLapses():N0} | {Cli.S(recovery)} | {n / 50.0:F0} s | {missing:N0} | {wall.Elapsed.TotalSeconds:F1} |");
+                $"| {fault.Text} | {g.MaxInWindow:N0} / {duringMax:N0} / {afterMax:N0} | {during:N0} ({during / (fault.Duration.TotalSeconds / 30):N0} per 30 s) | {t1.Item1:N0} / {t1.Item2:N0} / {t1.Item3:N0} | {events:N0}{(beforeEvents > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({beforeEvents:N0} before the fault)") : string.Empty)} | {users:N0} | {(affected is null ? "n/a" : usersNotAffected.ToString("N0", CultureInfo.InvariantCulture))} | {sim.EngineLapses:N0} | {sim.HiddenLapses():N0} | {sim.Logger.BackoffEvents:N0} | {Cli.S(recovery)} | {n / 50.0:F0} s | {missing:N0} | {wall.Elapsed.TotalSeconds:F1} |");
             Console.WriteLine(line);
             report.AppendLine(line);
         }

@@ -621,6 +621,41 @@ public class EngineFindingsTests
         });
     }
 
+    [Test]
+    public async Task Refresh_TenthOfTheUsersAlwaysFailing_TheOthersStayOnTimeAndAnyBackoffEndsAtOnce()
+    {
+        // Finding 12 (and 8): a tenth of the users whose requests all fail must not hold the others to one probe at a
+        // time. Only first failures (of sessions accepted before) count towards the fleet backoff, and while it lasts a
+        // healthy session's refresh is probed at the base interval: so the 30 failing first sets at the start may start
+        // a backoff, but the first healthy send ends it and no healthy refresh is ever late.
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
+        sut.Protocol.Handler = c => c.UserId.StartsWith("bad", StringComparison.Ordinal) ? Task.FromException(FakePresenceProtocol.Transient()) : Task.CompletedTask;
+        var bad = Enumerable.Range(0, 30).Select(i => sut.Manager.GetOrCreate("bad" + UserId(i))).ToList();
+        var good = Enumerable.Range(0, 300).Select(i => sut.Manager.GetOrCreate(UserId(i))).ToList();
+        var first = bad.Select(b => b.SetAsync(PresenceState.Available)).ToList();
+        var sets = good.Select(g => g.SetAsync(PresenceState.Available)).ToList();
+
+        // The gate paces the 330 first sets at 50 a second on the fake clock.
+        sut.Time.Run(TimeSpan.FromMinutes(20), TimeSpan.FromSeconds(0.5));
+        await Task.WhenAll(sets).WaitAsync(TimeSpan.FromSeconds(10));
+
+        var gaps = good
+            .Select(g => sut.Protocol.CallsFor(g.UserId))
+            .SelectMany(calls => calls.Zip(calls.Skip(1), (a, b) => b.At - a.At))
+            .ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Select(t => t.IsFaulted), Is.All.True, "the bad users' first sets failed");
+            Assert.That(Warnings(sut.Logger, 117), Is.LessThanOrEqualTo(1), "at most the start-up backoff");
+            Assert.That(Warnings(sut.Logger, 118), Is.EqualTo(Warnings(sut.Logger, 117)), "each backoff ended by an accepted send");
+            Assert.That(gaps, Has.Count.GreaterThan(300 * 3));
+            // On time, or (while the start-up backoff lasts) within one base probe interval of 2 s: far inside the margin.
+            Assert.That(gaps.Max(), Is.LessThanOrEqualTo(TimeSpan.FromSeconds(275 + 2 + 0.5)), "every healthy refresh on time");
+            Assert.That(good.Select(g => g.Status), Is.All.EqualTo(PresenceSessionStatus.Active));
+            Assert.That(bad.Select(b => b.Status), Is.All.EqualTo(PresenceSessionStatus.Lapsed));
+        });
+    }
+
     // ---------------------------------------------------------------- Finding 15
 
     [Test]

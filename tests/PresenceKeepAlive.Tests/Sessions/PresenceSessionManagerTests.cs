@@ -112,8 +112,19 @@ public class PresenceSessionManagerTests
         sut.Protocol.Handler = c => c.UserId == "b@contoso.com" ? hang.Task : Task.CompletedTask;
         using var cts = new CancellationTokenSource();
 
+        // Sends run on engine threads: a's sign-off is recorded by the fake before the engine has seen its answer, so wait
+        // for its status event (raised after its callers are completed) before cancelling.
+        var aCleared = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Manager.GetOrCreate("a@contoso.com").StatusChanged += (_, e) =>
+        {
+            if (e.Status == PresenceSessionStatus.Cleared)
+            {
+                aCleared.TrySetResult();
+            }
+        };
         var signOff = sut.Manager.SignOffAllAsync(cts.Token);
         await sut.Protocol.WaitForCallsAsync(4);
+        await aCleared.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await cts.CancelAsync();
         var result = await signOff.WaitAsync(TimeSpan.FromSeconds(10));
         hang.SetResult();

@@ -9,6 +9,6 @@ internal enum WorkPriority
     /// <summary>A keep-alive refresh of an accepted state.</summary>
     Refresh = 1,
 
-    /// <summary>A retry of a refresh after a transient failure.</summary>
+    /// <summary>A retry of a refresh after a transient failure: it keeps its deadline's place among the refreshes.</summary>
     Retry = 2,
 }

@@ -417,7 +417,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
 
         if (fx.Outcome is { } outcome)
         {
-            _manager.Scheduler.ReportOutcome(outcome, fx.ThrottledFor);
+            _manager.Scheduler.ReportOutcome(outcome, fx.ThrottledFor, fx.FirstFailure);
             if (outcome == SendOutcome.Transient)
             {
                 // Failures add retries to the load: the capacity check counts them.

@@ -41,6 +41,9 @@ internal struct SessionEffects
     /// <summary>How the send ended, for the scheduler's fleet backoff; <see langword="null"/> when there was no send.</summary>
     public SendOutcome? Outcome;
 
+    /// <summary>Whether a failed send was the session's first since an accepted one (for the fleet backoff).</summary>
+    public bool FirstFailure;
+
     /// <summary>A <c>Retry-After</c> to hold the fleet's refreshes and retries for (a 429), or zero.</summary>
     public TimeSpan ThrottledFor;
 

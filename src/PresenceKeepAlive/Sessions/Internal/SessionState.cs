@@ -239,6 +239,7 @@ internal sealed class SessionState
         }
 
         fx.Outcome = error.IsTransient ? SendOutcome.Transient : SendOutcome.Permanent;
+        fx.FirstFailure = RetryAttempt == 0;
         if (error.StatusCode == System.Net.HttpStatusCode.TooManyRequests && error.RetryAfter is { } throttled && throttled > TimeSpan.Zero)
         {
             // Throttling is per app: hold every session's refreshes and retries, not only this one's.
