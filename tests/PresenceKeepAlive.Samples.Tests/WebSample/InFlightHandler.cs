@@ -11,8 +11,9 @@ internal sealed class InFlightCounter(ObservedTimeProvider time)
     public DelegatingHandler CreateHandler() => new Handler(this);
 
     /// <summary>
-    /// Gets whether the library is waiting for the clock: no request in flight, and a timer armed since the last response
-    /// (so the library has finished reacting to it).
+    /// Gets whether the library is waiting for the clock: no request in flight, no send handed to a thread-pool thread
+    /// and not yet started (the engine sends on pool threads, so a send due at a step reaches the wire a little later),
+    /// and a timer armed since the last response (so the library has finished reacting to it).
     /// </summary>
     public bool IsQuiet
     {
@@ -20,7 +21,9 @@ internal sealed class InFlightCounter(ObservedTimeProvider time)
         {
             lock (_gate)
             {
-                return _inFlight == 0 && time.Armed > _armedAtLastResponse;
+                return _inFlight == 0 &&
+                       PresenceKeepAlive.KeepAlive.Internal.KeepAliveScheduler.PendingDispatches == 0 &&
+                       time.Armed > _armedAtLastResponse;
             }
         }
     }

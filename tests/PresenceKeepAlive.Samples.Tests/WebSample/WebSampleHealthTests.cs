@@ -38,6 +38,11 @@ public sealed class WebSampleHealthTests
         {
             web.UseSetting("PresenceKeepAlive:ClientId", ClientId);
             web.UseSetting("PresenceKeepAlive:BaseUrl", _emulator.GraphV1Url.ToString());
+
+            // Every retry is then the session's own, dispatched by the scheduler, so the test can tell when the library
+            // waits for the clock; Polly's waits inside a send resume on a pool thread that a busy machine may not run
+            // before the next step, and the clock would run past the outage's Degraded stretch.
+            web.UseSetting("PresenceKeepAlive:MaxRetryAttempts", "0");
             web.ConfigureTestServices(services =>
             {
                 services.AddSingleton<TimeProvider>(appTime);

@@ -613,7 +613,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 break;
             }
 
-            var hasChange = _changes.TryPeek(out var change, out _);
+            var hasChange = _changes.TryPeek(out _, out _);
             if (!hasChange && !hasKeep)
             {
                 _watchingReady = false;
@@ -629,17 +629,12 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             // State changes and sign-offs first: they are what users see. (Letting refreshes near their deadline go first
             // was measured too: it starves state changes once refreshes fill the budget, and lowered the all-Available
             // capacity from 14,941 to 14,388 sessions; see docs/performance.md.)
-            var takeKeep = hasKeep && !hasChange;
+            var takeKeep = !hasChange;
             if (takeKeep && now < _heldUntilTicks && now < keep.DeadlineTicks - _marginTicks)
             {
                 // Throttled: refreshes and retries wait for the hold to end, but none past its deadline minus the margin.
-                // State changes and sign-offs, few and what users see, still go within the budget.
-                if (!hasChange)
-                {
-                    return Blocked(now, Math.Min(_heldUntilTicks, keep.DeadlineTicks - _marginTicks));
-                }
-
-                takeKeep = false;
+                // (State changes and sign-offs, few and what users see, are never held.)
+                return Blocked(now, Math.Min(_heldUntilTicks, keep.DeadlineTicks - _marginTicks));
             }
 
             if (_backingOff)
