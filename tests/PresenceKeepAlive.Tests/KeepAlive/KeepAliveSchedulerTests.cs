@@ -46,6 +46,26 @@ public class KeepAliveSchedulerTests
     }
 
     [Test]
+    public async Task Pump_RefreshAboutToMissItsDeadline_GoesBeforeWaitingStateChangesOthersAfterThem()
+    {
+        // A mass start of state changes must not lapse the sessions already kept: a refresh with less than a tenth of the
+        // margin (2.5 s of 25 s) left before its deadline goes first; one with time to spare waits behind the state changes.
+        var time = Clock.Create();
+        await using var sut = CreateSut(time, new PresenceKeepAliveMetrics(null), new RequestGate(1, TimeSpan.FromSeconds(10), new KeepAliveClock(time)));
+        var order = new List<string>();
+        var now = time.GetUtcNow().UtcTicks;
+        sut.Schedule(new Work("set-1", order), 0, WorkPriority.StateChange, now, now);
+        sut.Schedule(new Work("set-2", order), 0, WorkPriority.StateChange, now, now);
+        sut.Schedule(new Work("refresh-spare", order), 0, WorkPriority.Refresh, now, now + TimeSpan.FromHours(1).Ticks);
+        sut.Schedule(new Work("refresh-urgent", order), 0, WorkPriority.Refresh, now, now + TimeSpan.FromSeconds(2).Ticks);
+
+        sut.Pump();
+        time.Run(TimeSpan.FromSeconds(45));
+
+        Assert.That(order, Is.EqualTo(new[] { "refresh-urgent", "set-1", "set-2", "refresh-spare" }));
+    }
+
+    [Test]
     public async Task Schedule_StaleToken_ItemIsDroppedWithoutSpendingBudget()
     {
         var time = Clock.Create();

@@ -626,10 +626,12 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 return Blocked(now, long.MaxValue);
             }
 
-            // State changes and sign-offs first: they are what users see. (Letting refreshes near their deadline go first
-            // was measured too: it starves state changes once refreshes fill the budget, and lowered the all-Available
-            // capacity from 14,941 to 14,388 sessions; see docs/performance.md.)
-            var takeKeep = !hasChange;
+            // State changes and sign-offs first: they are what users see. Only a refresh or retry that would otherwise
+            // miss its deadline (a tenth of the margin left) goes before them: a mass start of state changes must not lapse
+            // the sessions already kept. (Half the margin was measured too: it starved state changes once refreshes filled
+            // the budget and lowered the all-Available capacity to 14,388; see docs/performance.md.)
+            var urgent = hasKeep && !keepKey.Missed && now >= keep.DeadlineTicks - (_marginTicks / 10);
+            var takeKeep = hasKeep && (urgent || !hasChange);
             if (takeKeep && now < _heldUntilTicks && now < keep.DeadlineTicks - _marginTicks)
             {
                 // Throttled: refreshes and retries wait for the hold to end, but none past its deadline minus the margin.
@@ -656,7 +658,14 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
 
             if (!_budget.TryReserve())
             {
-                return Blocked(now, _budget.NextFreeTicks(now));
+                var wake = _budget.NextFreeTicks(now);
+                if (hasKeep && hasChange && !urgent && !keepKey.Missed)
+                {
+                    // Wake when the waiting refresh turns urgent, too.
+                    wake = Math.Min(wake, keep.DeadlineTicks - (_marginTicks / 10));
+                }
+
+                return Blocked(now, wake);
             }
 
             var next = takeKeep ? _ready.Dequeue() : _changes.Dequeue();

@@ -322,7 +322,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         }
 
         Raise(failure is null
-            ? new SessionEvent(SessionEventKind.Accepted) { Version = plan.Version, Clear = plan.Clear, DueTicks = plan.PlannedDueTicks }
+            ? new SessionEvent(SessionEventKind.Accepted) { Version = plan.Version, Clear = plan.Clear, DueTicks = plan.PlannedDueTicks, Jitter = _manager.NextPhase() }
             : new SessionEvent(SessionEventKind.Failed) { Version = plan.Version, Clear = plan.Clear, Error = failure, Jitter = _manager.NextJitterFraction() });
     }
 

@@ -63,7 +63,7 @@ internal sealed class SessionState
         SessionEventKind.Set => OnSet(e.State!, nowTicks, settings, ref fx),
         SessionEventKind.Clear => OnClear(nowTicks, ref fx),
         SessionEventKind.SendDue => OnSendDue(e.Priority, nowTicks, settings, ref fx),
-        SessionEventKind.Accepted => OnAccepted(e.Version, e.Clear, e.DueTicks, nowTicks, settings, ref fx),
+        SessionEventKind.Accepted => OnAccepted(e.Version, e.Clear, e.DueTicks, e.Jitter, nowTicks, settings, ref fx),
         SessionEventKind.Failed => OnFailed(e.Version, e.Clear, e.Error!, e.Jitter, nowTicks, settings, ref fx),
         SessionEventKind.DeadlinePassed => OnDeadlinePassed(nowTicks, ref fx),
         SessionEventKind.Stopped => OnStopped(ref fx),
@@ -153,7 +153,7 @@ internal sealed class SessionState
         return new SendPlan(true, Version, WantsClear, WantsClear ? null : Desired, GridTicks);
     }
 
-    private SendPlan OnAccepted(long version, bool clear, long plannedDueTicks, long now, KeepAliveSettings settings, ref SessionEffects fx)
+    private SendPlan OnAccepted(long version, bool clear, long plannedDueTicks, double phase, long now, KeepAliveSettings settings, ref SessionEffects fx)
     {
         InFlight = false;
         fx.CompleteWaiters(version, null);
@@ -216,7 +216,7 @@ internal sealed class SessionState
         }
         else if (Kept)
         {
-            NextRefreshTicks = SessionTiming.NextRefresh(settings, state, now, stateChanged ? 0 : plannedDueTicks);
+            NextRefreshTicks = SessionTiming.NextRefresh(settings, state, now, stateChanged ? 0 : plannedDueTicks, phase);
             GridTicks = NextRefreshTicks;
             fx.ScheduleAt(WorkPriority.Refresh, NextRefreshTicks, DeadlineTicks);
             var demand = SessionTiming.DemandMicros(settings, state);

@@ -19,9 +19,21 @@ internal static class SessionTiming
     /// <param name="state">The accepted state.</param>
     /// <param name="nowTicks">When it was accepted.</param>
     /// <param name="previousDueTicks">The grid point the send was planned for, or 0 for a state change.</param>
-    public static long NextRefresh(KeepAliveSettings settings, PresenceState state, long nowTicks, long previousDueTicks)
+    /// <param name="phase">A value in [0, 1) spreading the first refresh of a long-lived state (see remarks).</param>
+    /// <remarks>
+    /// A state that lives longer than the inactivity timeout (Busy with a 30-minute lease, say) starts its grid at a phase
+    /// of its own, between half a period and a period after the state change: sessions set together (a shift starting)
+    /// would otherwise all come back together a lease later, in a clump the budget cannot carry beside everyone else's
+    /// refreshes. It costs at most half a request per such state change.
+    /// </remarks>
+    public static long NextRefresh(KeepAliveSettings settings, PresenceState state, long nowTicks, long previousDueTicks, double phase = 0)
     {
         var period = settings.RefreshPeriod(state).Ticks;
+        if (previousDueTicks <= 0 && settings.Lifetime(state) > settings.SessionTimeout)
+        {
+            return nowTicks + (period / 10) + (long)(period * 0.9 * Math.Clamp(phase, 0, 1));
+        }
+
         if (previousDueTicks <= 0 || previousDueTicks > nowTicks || nowTicks - previousDueTicks >= period)
         {
             // A state change, a refresh sent early (a newer grid applies), or one more than a period late: start anew.
