@@ -257,10 +257,6 @@ internal sealed class EngineSim : IDisposable
             if (eventId.Id == 117)
             {
                 BackoffEvents++;
-                if (Environment.GetEnvironmentVariable("PKA_TRACE") is not null)
-                {
-                    Console.Error.WriteLine("backoff: " + formatter(state, exception));
-                }
             }
 
             if (eventId.Id == 109)
