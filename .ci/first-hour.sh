@@ -44,6 +44,21 @@ fail() {
 
 step() { echo "-- [$((SECONDS - started)) s] $*"; }
 
+# SIGINT to a background job's process group (as Ctrl+C reaches a terminal's), then wait for a clean exit.
+interrupt_and_wait() { # $1: pid, $2: what it is, $3: seconds to wait
+  local pid=$1 what=$2 rc=''
+  kill -INT -- "-$pid"
+  for _ in $(seq 1 $(($3 * 2))); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" && rc=0 || rc=$?
+      break
+    fi
+    sleep 0.5
+  done
+  [ -n "$rc" ] || fail "$what did not stop within $3 s of SIGINT"
+  [ "$rc" -eq 0 ] || fail "$what exited with code $rc after SIGINT"
+}
+
 # The version packed, from the file name of the library package (PresenceKeepAlive.<version>.nupkg).
 package=$(find "$feed" -maxdepth 1 -name 'PresenceKeepAlive.[0-9]*.nupkg' | sort | tail -n 1)
 [ -n "$package" ] || fail "no PresenceKeepAlive.<version>.nupkg in $feed"
@@ -169,18 +184,8 @@ done
 sed 's/^/   /' <<<"$state"
 
 step "SIGINT (Ctrl+C) to the worker"
-kill -INT -- "-$worker_pid"
-worker_rc=''
-for _ in $(seq 1 120); do
-  if ! kill -0 "$worker_pid" 2>/dev/null; then
-    wait "$worker_pid" && worker_rc=0 || worker_rc=$?
-    break
-  fi
-  sleep 0.5
-done
-[ -n "$worker_rc" ] || fail "the worker did not stop within 60 s of SIGINT"
+interrupt_and_wait "$worker_pid" "the worker" 60
 worker_pid=''
-[ "$worker_rc" -eq 0 ] || fail "the worker exited with code $worker_rc after SIGINT"
 
 step "the configured users are signed off"
 state=$(users_at_emulator) || fail "the emulator's state endpoint did not answer"
@@ -188,18 +193,8 @@ sed 's/^/   /' <<<"$state"
 awk '$2 != "Offline/Offline" || $3 != 0 { exit 1 }' <<<"$state" || fail "not every configured user was signed off: $state"
 
 step "SIGINT to the emulator"
-kill -INT -- "-$emulator_pid"
-emulator_rc=''
-for _ in $(seq 1 60); do
-  if ! kill -0 "$emulator_pid" 2>/dev/null; then
-    wait "$emulator_pid" && emulator_rc=0 || emulator_rc=$?
-    break
-  fi
-  sleep 0.5
-done
-[ -n "$emulator_rc" ] || fail "the emulator did not stop within 30 s of SIGINT"
+interrupt_and_wait "$emulator_pid" "the emulator" 30
 emulator_pid=''
-[ "$emulator_rc" -eq 0 ] || fail "the emulator exited with code $emulator_rc after SIGINT"
 
 step "the emulator library package in a consumer project"
 mkdir "$work/lib"

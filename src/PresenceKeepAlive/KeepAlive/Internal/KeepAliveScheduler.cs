@@ -205,18 +205,6 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// <summary>Gets the current time in UTC ticks, advanced monotonically (see <see cref="KeepAliveClock"/>).</summary>
     public long NowTicks => _clock.NowTicks;
 
-    /// <summary>Gets when the hold set by <see cref="HoldUntil"/> ends (UTC ticks), or a past time when there is none.</summary>
-    public long HeldUntilTicks
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _heldUntilTicks;
-            }
-        }
-    }
-
     /// <summary>
     /// Queues <paramref name="target"/> to run at <paramref name="dueTicks"/>. Does not dispatch: call <see cref="Pump"/>
     /// afterwards, outside any lock of the target.

@@ -10,7 +10,9 @@ internal sealed class KeepAliveSettings
     /// <summary>The longest <c>Retry-After</c> taken as meant; a longer one is capped (and logged) as a proxy's or a skewed clock's.</summary>
     public static readonly TimeSpan MaxPlausibleRetryAfter = TimeSpan.FromMinutes(10);
 
-    public KeepAliveSettings(PresenceKeepAliveOptions options)
+    /// <param name="options">The options, read once.</param>
+    /// <param name="maxConcurrency">Overrides <see cref="PresenceKeepAliveOptions.MaxConcurrentRequests"/> (tests and benchmarks pin it).</param>
+    public KeepAliveSettings(PresenceKeepAliveOptions options, int? maxConcurrency = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Protocol = options.Protocol;
@@ -31,7 +33,7 @@ internal sealed class KeepAliveSettings
             ? options.RateLimitPerWindow / options.RateLimitWindow.TotalSeconds
             : 50;
         var total = options.TotalRequestTimeout > TimeSpan.Zero ? options.TotalRequestTimeout : TimeSpan.FromSeconds(60);
-        MaxConcurrency = options.MaxConcurrentRequests is > 0 and var c
+        MaxConcurrency = (maxConcurrency ?? options.MaxConcurrentRequests) is > 0 and var c
             ? c
             : (int)Math.Clamp(Math.Ceiling(rate * total.TotalSeconds), 16, 100_000);
     }

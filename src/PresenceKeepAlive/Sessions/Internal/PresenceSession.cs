@@ -99,18 +99,6 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         }
     }
 
-    /// <summary>Gets when the service fades or ends what it last accepted (engine time), or <see langword="null"/> when nothing is kept.</summary>
-    internal DateTimeOffset? Deadline
-    {
-        get
-        {
-            lock (Lock)
-            {
-                return _state.Kept && _state.DeadlineTicks is > 0 and < long.MaxValue ? KeepAliveClock.ToDateTimeOffset(_state.DeadlineTicks) : null;
-            }
-        }
-    }
-
     /// <summary>Gets a value indicating whether a request of this session is in flight (for tests and diagnostics).</summary>
     internal bool IsSending
     {
@@ -131,18 +119,6 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             lock (Lock)
             {
                 return _state.Version;
-            }
-        }
-    }
-
-    /// <summary>Gets a value indicating whether the session was ever asked for a state or a sign-off.</summary>
-    internal bool Started
-    {
-        get
-        {
-            lock (Lock)
-            {
-                return _state.Version > 0;
             }
         }
     }

@@ -65,13 +65,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDi
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(metrics);
         Protocol = protocol;
-        if (maxConcurrency is { } bound)
-        {
-            // Tests and benchmarks pin the bound without building options for it.
-            options = CopyWithConcurrency(options, bound);
-        }
-
-        Settings = new KeepAliveSettings(options);
+        Settings = new KeepAliveSettings(options, maxConcurrency);
         _timeProvider = timeProvider;
         Logger = logger;
         Metrics = metrics;
@@ -404,20 +398,4 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDi
             return _random.NextDouble();
         }
     }
-
-    private static PresenceKeepAliveOptions CopyWithConcurrency(PresenceKeepAliveOptions options, int bound) => new()
-    {
-        Protocol = options.Protocol,
-        SessionTimeout = options.SessionTimeout,
-        RefreshInterval = options.RefreshInterval,
-        RefreshMargin = options.RefreshMargin,
-        AllStatesTimeOut = options.AllStatesTimeOut,
-        MaxConcurrentRequests = bound,
-        Lease = options.Lease,
-        RateLimitPerWindow = options.RateLimitPerWindow,
-        RateLimitWindow = options.RateLimitWindow,
-        TotalRequestTimeout = options.TotalRequestTimeout,
-        SignOffOnDispose = options.SignOffOnDispose,
-        SignOffOnStop = options.SignOffOnStop,
-    };
 }
