@@ -45,4 +45,18 @@ public interface IPresenceSessionManager
     /// <param name="cancellationToken">Stops waiting; sessions not signed off by then are reported.</param>
     /// <returns>What was signed off and what was not.</returns>
     Task<PresenceSignOffResult> SignOffAllAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads what others see for <paramref name="userIds"/> (<c>getPresencesByUserId</c>, 650 users a call), through the
+    /// engine's rate budget. Needs <c>Presence.Read.All</c>. The users need no session.
+    /// </summary>
+    /// <param name="userIds">Object ids or user principal names.</param>
+    /// <param name="cancellationToken">Withdraws the requests not yet sent, or cancels them.</param>
+    /// <returns>One reading per user the service answered for, in the order asked.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="userIds"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A user id is not valid; nothing was sent.</exception>
+    /// <exception cref="PresenceRequestException">A request failed.</exception>
+    /// <exception cref="NotSupportedException">This manager's implementation cannot read presence.</exception>
+    Task<IReadOnlyList<SeenPresence>> GetPresencesAsync(IEnumerable<string> userIds, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This presence session manager does not support reading presence.");
 }

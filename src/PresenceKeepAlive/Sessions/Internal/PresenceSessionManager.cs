@@ -13,7 +13,7 @@ namespace PresenceKeepAlive.Sessions.Internal;
 /// The sessions of one application registration, sharing one <see cref="KeepAliveScheduler"/> and one
 /// <see cref="RequestGate"/>.
 /// </summary>
-internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDisposable, IDisposable
+internal sealed partial class PresenceSessionManager : IPresenceSessionManager, IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<string, PresenceSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _timeProvider;
