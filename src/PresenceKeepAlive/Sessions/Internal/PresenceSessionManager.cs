@@ -75,6 +75,7 @@ internal sealed partial class PresenceSessionManager : IPresenceSessionManager, 
         var budget = gate ?? new RequestGate(Settings.RateLimitPerWindow, Settings.RateLimitWindow, new KeepAliveClock(timeProvider));
         Clock = budget.Clock;
         Scheduler = new KeepAliveScheduler(budget, Settings, metrics, logger, inlineDispatch);
+        StartReadBack(options);
     }
 
     public event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
