@@ -97,6 +97,12 @@ internal sealed class ReadBackLoop : IDisposable
     /// <summary>Gets the largest number of calls any finished cycle took.</summary>
     internal int MaxCycleCalls { get; private set; }
 
+    /// <summary>Gets the longest time any finished cycle took, from its start to its last answer.</summary>
+    internal TimeSpan MaxCycleTime { get; private set; }
+
+    /// <summary>Gets how often a read found no spare place and waited <see cref="SpareRetryDelay"/>.</summary>
+    internal long SpareRefusals { get; private set; }
+
     /// <summary>Starts read-back for <paramref name="manager"/> when <paramref name="options"/> turn it on and the protocol can read.</summary>
     public static ReadBackLoop? Create(PresenceSessionManager manager, PresenceReadBackOptions? options) =>
         options is { Enabled: true } && manager.Protocol is IPresenceUserProtocol protocol ? new ReadBackLoop(manager, protocol, options) : null;
@@ -156,6 +162,7 @@ internal sealed class ReadBackLoop : IDisposable
 
             if (!_manager.Scheduler.TryReserveSpare(_share))
             {
+                SpareRefusals++;
                 Arm(SpareRetryDelay);
                 return;
             }
@@ -230,6 +237,7 @@ internal sealed class ReadBackLoop : IDisposable
         var elapsed = TimeSpan.FromTicks(_manager.NowTicks - _cycleStartTicks);
         LastCycleCalls = _cycleCalls;
         MaxCycleCalls = Math.Max(MaxCycleCalls, _cycleCalls);
+        MaxCycleTime = elapsed > MaxCycleTime ? elapsed : MaxCycleTime;
         Interlocked.Increment(ref _cycles);
         _pending = null;
         Safe(static (l, a) => Log.ReadBackCycle(l, a.count, a.Calls, a.elapsed), _manager.Logger, (count, Calls: _cycleCalls, elapsed));
