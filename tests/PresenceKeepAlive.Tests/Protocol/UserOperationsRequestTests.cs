@@ -234,3 +234,36 @@ public class UserOperationsRequestTests
                 return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
             });
 }
+
+/// <summary>One-shot requests wait for the gate like state changes, and a cancelled one is withdrawn unsent.</summary>
+public class OneShotBudgetTests
+{
+    [Test]
+    public async Task SetPreferredPresenceAsync_GateFull_WaitsAndIsWithdrawnUnsentWhenCancelled()
+    {
+        using var host = GraphTestHost.Create(o =>
+        {
+            o.RateLimitPerWindow = 1;
+            o.RateLimitWindow = TimeSpan.FromSeconds(30);
+        });
+        host.RespondAlways(HttpStatusCode.OK);
+        var session = host.Provider.GetRequiredService<IPresenceSessionManager>().GetOrCreate(GraphTestHost.UserId);
+        await session.SetAsync(PresenceState.BusyInACall).WaitAsync(GraphTestHost.Generous);
+        using var cancel = new CancellationTokenSource();
+
+        var preferred = session.SetPreferredPresenceAsync(PreferredPresence.DoNotDisturb, cancellationToken: cancel.Token);
+        await Task.Delay(GraphTestHost.Short);
+        var waitedForTheGate = !preferred.IsCompleted;
+        await cancel.CancelAsync();
+        var thrown = await Assert.ThrowsAsync<TaskCanceledException>(() => preferred.WaitAsync(GraphTestHost.Generous));
+        host.Time.Advance(TimeSpan.FromSeconds(31));
+        await Task.Delay(GraphTestHost.Short);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(waitedForTheGate, Is.True, "the budget had no place: the request waited");
+            Assert.That(thrown, Is.Not.Null);
+            Assert.That(host.Requests.All.Select(r => r.Uri.AbsolutePath.Split('/')[^1]), Is.EqualTo(new[] { "setPresence" }), "the withdrawn request was never sent");
+        }
+    }
+}
