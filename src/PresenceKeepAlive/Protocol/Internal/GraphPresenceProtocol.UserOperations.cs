@@ -23,6 +23,9 @@ internal sealed partial class GraphPresenceProtocol : IPresenceUserProtocol
     /// <summary>The operation name of <c>setStatusMessage</c>.</summary>
     internal const string SetStatusMessageOperation = "setStatusMessage";
 
+    /// <summary>The operation name of <c>GET presence</c>.</summary>
+    internal const string GetPresenceOperation = "getPresence";
+
     /// <summary>The operation name of <c>getPresencesByUserId</c>.</summary>
     internal const string GetPresencesOperation = "getPresencesByUserId";
 
@@ -97,7 +100,7 @@ internal sealed partial class GraphPresenceProtocol : IPresenceUserProtocol
         {
             if (IsMe(id))
             {
-                throw new ArgumentException("getPresencesByUserId needs the users' object ids; 'me' is not one.", nameof(userIds));
+                throw new ArgumentException("getPresencesByUserId needs the users' object ids; 'me' is not one: read the signed-in user with GET /me/presence (IPresenceSessionManager.GetPresencesAsync does).", nameof(userIds));
             }
 
             PresenceRequestValidator.ValidateUserId(id, nameof(userIds));
@@ -134,6 +137,17 @@ internal sealed partial class GraphPresenceProtocol : IPresenceUserProtocol
         }
 
         return seen;
+    }
+
+    /// <inheritdoc/>
+    public async Task<SeenPresence> GetSignedInPresenceAsync(CancellationToken cancellationToken)
+    {
+        Presence? presence = null;
+        await SendUserOperationAsync(GetPresenceOperation, PresenceUserIds.Me, null, async ct =>
+        {
+            presence = await _graph.Me.Presence.GetAsync(cancellationToken: ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return new SeenPresence(PresenceUserIds.Me, presence?.Availability ?? "PresenceUnknown", presence?.Activity ?? "PresenceUnknown", _timeProvider.GetUtcNow());
     }
 
     private async Task SendUserOperationAsync(string operation, string userId, string? detail, Func<CancellationToken, Task> send, CancellationToken cancellationToken)

@@ -19,4 +19,7 @@ internal interface IPresenceUserProtocol
     /// <summary>Reads what others see for up to 650 users in one call (<c>getPresencesByUserId</c>).</summary>
     /// <returns>One reading per user Graph answered for, keyed by the id asked for.</returns>
     Task<IReadOnlyList<SeenPresence>> GetPresencesAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken);
+
+    /// <summary>Reads what others see for the signed-in user (<c>GET /me/presence</c>, delegated self-mode).</summary>
+    Task<SeenPresence> GetSignedInPresenceAsync(CancellationToken cancellationToken);
 }

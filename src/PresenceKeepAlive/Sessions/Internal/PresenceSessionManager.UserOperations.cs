@@ -16,28 +16,36 @@ internal sealed partial class PresenceSessionManager
         ArgumentNullException.ThrowIfNull(userIds);
         var ids = new List<string>();
         var seenIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var me = false;
         foreach (var id in userIds)
         {
             PresenceRequestValidator.ValidateUserId(id, nameof(userIds));
             if (GraphPresenceProtocol.IsMe(id))
             {
-                throw new ArgumentException("getPresencesByUserId needs the users' object ids or user principal names; 'me' is not one.", nameof(userIds));
+                // The signed-in user is read on its own path (GET /me/presence), first.
+                me = true;
             }
-
-            if (seenIds.Add(id))
+            else if (seenIds.Add(id))
             {
                 ids.Add(id);
             }
         }
 
-        if (ids.Count == 0)
+        if (ids.Count == 0 && !me)
         {
             return [];
         }
 
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var protocol = UserProtocol;
-        var results = new List<SeenPresence>(ids.Count);
+        var results = new List<SeenPresence>(ids.Count + 1);
+        if (me)
+        {
+            SeenPresence? mine = null;
+            await RunOneShotAsync(async ct => mine = await protocol.GetSignedInPresenceAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            results.Add(mine!);
+        }
+
         for (var start = 0; start < ids.Count; start += PresenceReadBackOptions.MaxBatchSize)
         {
             var batch = ids.GetRange(start, Math.Min(PresenceReadBackOptions.MaxBatchSize, ids.Count - start));
@@ -47,6 +55,18 @@ internal sealed partial class PresenceSessionManager
         }
 
         return results;
+    }
+
+    public Task SignOffAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        PresenceRequestValidator.ValidateUserId(userId, nameof(userId));
+        if (_sessions.TryGetValue(userId, out var held))
+        {
+            return held.ClearAsync(cancellationToken);
+        }
+
+        var protocol = Protocol;
+        return RunOneShotAsync(ct => protocol.ClearPresenceAsync(userId, default, ct), cancellationToken);
     }
 
     /// <summary>Sends a one-shot request through the scheduler and the app's gate (see <see cref="OneShotWork"/>).</summary>
