@@ -136,6 +136,8 @@ internal static class ReadBackHarness
 
         public Task SetStatusMessageAsync(string userId, PresenceStatusMessage? message, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<SeenPresence> GetSignedInPresenceAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
         private void Arrive()
         {
             var ticks = time.GetUtcNow().UtcTicks;
