@@ -31,7 +31,7 @@ internal sealed class KeepAliveView(IPresenceSession session, PresenceState stat
         WriteLine($"{session.UserId}: keeping {state} alive{(until is { } u ? string.Create(CultureInfo.InvariantCulture, $" until {u:HH:mm:ss}Z") : string.Empty)}; Ctrl+C signs off.");
         using var ended = keepFor is { } limit ? new CancellationTokenSource(limit, TimeProvider.System) : new CancellationTokenSource();
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, ended.Token);
-        while (!either.IsCancellationRequested)
+        do
         {
             Render();
             if (session.Status == PresenceSessionStatus.Failed)
@@ -52,6 +52,7 @@ internal sealed class KeepAliveView(IPresenceSession session, PresenceState stat
                 break;
             }
         }
+        while (!either.IsCancellationRequested);
 
         session.StatusChanged -= OnStatusChanged;
         FinishLine();

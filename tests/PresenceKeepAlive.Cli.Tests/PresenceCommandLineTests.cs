@@ -31,12 +31,13 @@ public class PresenceCommandLineTests
     {
         await using var emulator = await PresenceEmulator.StartAsync();
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var error = new StringWriter();
+        var output = new SynchronizedStringWriter();
+        var error = new SynchronizedStringWriter();
 
         var running = PresenceCommandLine.RunAsync(
             ["set", Adele, "Busy", "InACall", "--keep-alive", "--base-url", emulator.GraphV1Url.ToString()], output, error, _ => null, stop.Token);
         await WaitUntilAsync(() => Describe(emulator.GetPresence(Adele)) == "Busy/InACall", "Adele to show Busy/InACall");
+        await WaitUntilAsync(() => output.ToString().Contains("Active, confirmed", StringComparison.Ordinal), "the status line");
         await stop.CancelAsync();
         var exitCode = await running.WaitAsync(RealTimeCap);
 
@@ -249,6 +250,44 @@ public class PresenceCommandLineTests
             }
 
             await Task.Delay(20);
+        }
+    }
+}
+
+/// <summary>A <see cref="StringWriter"/> the test may read while the command writes from another thread.</summary>
+internal sealed class SynchronizedStringWriter : StringWriter
+{
+    private readonly object _lock = new();
+
+    public override void Write(char value)
+    {
+        lock (_lock)
+        {
+            base.Write(value);
+        }
+    }
+
+    public override void Write(char[] buffer, int index, int count)
+    {
+        lock (_lock)
+        {
+            base.Write(buffer, index, count);
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        lock (_lock)
+        {
+            base.Write(value);
+        }
+    }
+
+    public override string ToString()
+    {
+        lock (_lock)
+        {
+            return base.ToString();
         }
     }
 }
