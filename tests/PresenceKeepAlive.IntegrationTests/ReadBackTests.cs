@@ -1,4 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+using PresenceKeepAlive.Diagnostics.Internal;
+using PresenceKeepAlive.Emulator;
 using System.Text;
 using PresenceKeepAlive.IntegrationTests.Infrastructure;
 using PresenceKeepAlive.Sessions.Internal;
@@ -15,6 +19,26 @@ public class ReadBackTests
     public async Task UserSetsOwnDoNotDisturb_WhileAppKeepsBusyInACall_ReportedAsMaskedByPreferredPresenceWithinOneIntervalPlusGrace()
     {
         await using var harness = await StartAsync();
+        var mismatches = new List<(long Value, string? Reason)>();
+        var meter = harness.Host.Services.GetRequiredService<PresenceKeepAliveMetrics>().Meter;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter) && instrument.Name == "presencekeepalive.readback.mismatches")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            lock (mismatches)
+            {
+                mismatches.Add((value, tags.ToArray().FirstOrDefault(t => t.Key == "reason").Value as string));
+            }
+        });
+        listener.Start();
         var adele = harness.Manager.GetOrCreate(Users.Adele);
         var changes = new List<(DateTimeOffset At, PresenceMismatchChangedEventArgs Change)>();
         adele.MismatchChanged += (_, e) =>
@@ -48,6 +72,7 @@ public class ReadBackTests
             Assert.That(changes, Has.Count.EqualTo(1));
             Assert.That(changes[0].At - setAt, Is.LessThanOrEqualTo(Interval + Grace), "within one read-back interval plus the grace period");
             Assert.That(changes[0].At - setAt, Is.GreaterThanOrEqualTo(Grace), "not before the grace period");
+            Assert.That(mismatches, Is.EqualTo(new[] { (1L, (string?)"UserPreferredPresence") }), "counted once, with its reason");
         });
 
         // She clears it: the next reading shows the app's state again, and the mismatch clears.
@@ -90,6 +115,37 @@ public class ReadBackTests
         {
             Assert.That(alex.Mismatch?.Reason, Is.EqualTo(PresenceMaskReason.AnotherSessionRanksHigher));
             Assert.That(alex.Mismatch?.Seen.ToString(), Is.EqualTo("DoNotDisturb/Presenting"));
+        });
+    }
+
+    [Test]
+    public async Task OutageLongerThanTheLease_UserShowsOffline_ReportedAsSessionEnded()
+    {
+        await using var harness = await StartAsync();
+        harness.StallTolerance = TimeSpan.FromMinutes(15);
+        var megan = harness.Manager.GetOrCreate(Users.Megan);
+        await IntegrationHarness.WithinCapAsync(megan.SetAsync(PresenceState.BusyInACall), "Megan to be set");
+        await AdvanceAsync(harness, TimeSpan.FromMinutes(2));
+
+        // Every setPresence fails for 10 minutes: the 5-minute lease ends and Graph shows Megan Offline.
+        harness.Emulator.AddFault(new FaultRule { StatusCode = 503, Operation = EmulatorOperation.SetPresence, From = harness.Emulator.EmulatedNow, Until = harness.Emulator.EmulatedNow + TimeSpan.FromMinutes(10) });
+        await AdvanceAsync(harness, TimeSpan.FromMinutes(9));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(megan.Status, Is.EqualTo(PresenceSessionStatus.Lapsed));
+            Assert.That(megan.SeenPresence?.ToString(), Is.EqualTo("Offline/Offline"));
+            Assert.That(megan.Mismatch?.Reason, Is.EqualTo(PresenceMaskReason.SessionEnded));
+        });
+
+        // The outage ends: the session recovers and the next readings clear the mismatch.
+        await AdvanceAsync(harness, TimeSpan.FromMinutes(4));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(megan.Status, Is.EqualTo(PresenceSessionStatus.Active));
+            Assert.That(megan.SeenPresence?.ToString(), Is.EqualTo("Busy/InACall"));
+            Assert.That(megan.Mismatch, Is.Null);
         });
     }
 
