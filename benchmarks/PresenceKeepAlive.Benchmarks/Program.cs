@@ -30,6 +30,8 @@ switch (args.FirstOrDefault())
         return MustShow.Run(args[1..]);
     case "selfcheck":
         return SimSelfCheck.Run(args[1..]);
+    case "readback":
+        return ReadBackHarness.Run(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
     case "micro":
@@ -69,6 +71,8 @@ switch (args.FirstOrDefault())
                     every mode above with issue 8's settings, one markdown file per mode (--quick: small counts, short runs)
               selfcheck
                     checks the fake Graph's rules at the edges (closed windows, fading to the tick, hangs, random 503s)
+              readback [--sessions 10000] [--hours 2] [--interval 60] [--contact-centre] [--out file.md]
+                    read-back off and on at the same count: read calls per cycle, set requests, lapses, most requests in a closed 30 s window
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]

@@ -26,4 +26,7 @@ public enum EmulatorOperation
 
     /// <summary>The seed's <c>PATCH /users/{id}/presence</c>.</summary>
     PatchPresence,
+
+    /// <summary><c>POST /users/{id}/presence/setStatusMessage</c>.</summary>
+    SetStatusMessage,
 }

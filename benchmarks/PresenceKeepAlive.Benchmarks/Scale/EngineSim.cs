@@ -38,6 +38,9 @@ internal sealed record SimSpec(int Sessions)
     /// Kiota) with <see cref="SimGraph"/> as its HTTP handler, instead of the in-memory protocol.</summary>
     public bool Sdk { get; init; }
 
+    /// <summary>Gets a wrapper around the protocol the engine sends through (read-back's fake reads), or <see langword="null"/>.</summary>
+    public Func<IPresenceProtocol, TimeProvider, IPresenceProtocol>? WrapProtocol { get; init; }
+
     /// <summary>Gets extra option settings (applied after the harness's own).</summary>
     public Action<PresenceKeepAliveOptions>? Configure { get; init; }
 
@@ -134,6 +137,7 @@ internal sealed class EngineSim : IDisposable
             protocol = _sdk.GetRequiredService<IPresenceProtocol>();
         }
 
+        protocol = spec.WrapProtocol?.Invoke(protocol, Time) ?? protocol;
         Logger = new CapturingLogger();
         ShownLapsed = new bool[n];
         _wall.Start();

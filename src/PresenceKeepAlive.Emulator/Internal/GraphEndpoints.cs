@@ -13,6 +13,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
     private static readonly TimeSpan DefaultLease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MinLease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MaxLease = TimeSpan.FromHours(4);
+    private readonly PresenceExtrasEndpoints extras = new(core);
 
     public void Map(IEndpointRouteBuilder routes, string prefix)
     {
@@ -24,6 +25,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
         group.MapGet("/users/{id}/presence", new RequestDelegate(GetPresenceAsync)).WithMetadata(new OperationMetadata(EmulatorOperation.GetPresence));
         group.MapPatch("/users/{id}/presence", new RequestDelegate(PatchPresenceAsync)).WithMetadata(new OperationMetadata(EmulatorOperation.PatchPresence));
         group.MapPost("/communications/getPresencesByUserId", new RequestDelegate(GetPresencesByUserIdAsync)).WithMetadata(new OperationMetadata(EmulatorOperation.GetPresencesByUserId));
+        extras.Map(group, this);
         group.Map("/{**rest}", new RequestDelegate(UnknownAsync));
     }
 
@@ -57,7 +59,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
         return true;
     }
 
-    private async Task SetPresenceAsync(HttpContext context)
+    internal async Task SetPresenceAsync(HttpContext context)
     {
         if (await ReadUserIdAsync(context) is not { } userId
             || await ReadBodyAsync<PresenceRequestBody>(context) is not { } body
@@ -86,7 +88,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
-    private async Task ClearPresenceAsync(HttpContext context)
+    internal async Task ClearPresenceAsync(HttpContext context)
     {
         if (await ReadUserIdAsync(context) is not { } userId
             || await ReadBodyAsync<PresenceRequestBody>(context) is not { } body
@@ -109,7 +111,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
-    private async Task SetPreferredAsync(HttpContext context)
+    internal async Task SetPreferredAsync(HttpContext context)
     {
         if (await ReadUserIdAsync(context) is not { } userId
             || await ReadBodyAsync<PresenceRequestBody>(context) is not { } body)
@@ -138,7 +140,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
-    private async Task ClearPreferredAsync(HttpContext context)
+    internal async Task ClearPreferredAsync(HttpContext context)
     {
         // The body is {} or empty (the SDK sends none); nothing in it matters.
         if (await ReadUserIdAsync(context) is not { } userId)
@@ -150,7 +152,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
-    private async Task GetPresenceAsync(HttpContext context)
+    internal async Task GetPresenceAsync(HttpContext context)
     {
         if (await ReadUserIdAsync(context) is not { } userId)
         {
@@ -168,6 +170,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
             writer.WriteString("id", userId);
             writer.WriteString("availability", pair.Availability);
             writer.WriteString("activity", pair.Activity);
+            extras.WriteStatusMessage(writer, userId);
             writer.WriteEndObject();
         }
 
@@ -284,7 +287,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
         return false;
     }
 
-    private async Task<string?> ReadUserIdAsync(HttpContext context)
+    internal async Task<string?> ReadUserIdAsync(HttpContext context)
     {
         var id = context.Request.RouteValues["id"] as string;
         if (IsValidUserId(id))
@@ -316,7 +319,7 @@ internal sealed class GraphEndpoints(EmulatorCore core)
         return null;
     }
 
-    private async Task<T?> ReadBodyAsync<T>(HttpContext context)
+    internal async Task<T?> ReadBodyAsync<T>(HttpContext context)
         where T : class
     {
         T? body = null;
@@ -348,6 +351,6 @@ internal sealed class GraphEndpoints(EmulatorCore core)
                 ? $"The provided [Availability] and [Activity] are required by {operation}. Supported pairs: {allowed}."
                 : $"The availability/activity pair '{body.Availability}/{body.Activity}' is not supported by {operation}. Supported pairs: {allowed}.");
 
-    private Task InvalidArgumentAsync(HttpContext context, string message) =>
+    internal Task InvalidArgumentAsync(HttpContext context, string message) =>
         GraphResponses.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "InvalidArgument", message, core.Clock.Now);
 }

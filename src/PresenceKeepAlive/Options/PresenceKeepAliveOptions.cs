@@ -194,4 +194,8 @@ public sealed class PresenceKeepAliveOptions
     /// <summary>Gets or sets a value indicating whether disposing a session signs it off.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool SignOffOnDispose { get; set; } = true;
+
+    /// <summary>Gets read-back: reading what others see for each kept session, and reporting when it differs. Off by default.</summary>
+    /// <value>The default value is read-back off (<see cref="PresenceReadBackOptions.Enabled"/> is <see langword="false"/>).</value>
+    public PresenceReadBackOptions ReadBack { get; } = new();
 }

@@ -45,4 +45,33 @@ public interface IPresenceSessionManager
     /// <param name="cancellationToken">Stops waiting; sessions not signed off by then are reported.</param>
     /// <returns>What was signed off and what was not.</returns>
     Task<PresenceSignOffResult> SignOffAllAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads what others see for <paramref name="userIds"/> (<c>getPresencesByUserId</c>, 650 users a call), through the
+    /// engine's rate budget. Needs <c>Presence.Read.All</c>. The users need no session.
+    /// </summary>
+    /// <param name="userIds">Object ids or user principal names.</param>
+    /// <param name="cancellationToken">Withdraws the requests not yet sent, or cancels them.</param>
+    /// <returns>One reading per user the service answered for, in the order asked (the signed-in user, <see cref="PresenceUserIds.Me"/>, first).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="userIds"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A user id is not valid; nothing was sent.</exception>
+    /// <exception cref="PresenceRequestException">A request failed.</exception>
+    /// <exception cref="NotSupportedException">This manager's implementation cannot read presence.</exception>
+    Task<IReadOnlyList<SeenPresence>> GetPresencesAsync(IEnumerable<string> userIds, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This presence session manager does not support reading presence.");
+
+    /// <summary>
+    /// Signs this application's presence session off for <paramref name="userId"/> (<c>clearPresence</c>) even when this
+    /// process did not set it, for example after a restart, so the user does not keep the state until its lease ends. A
+    /// session held by this manager is cleared through <see cref="IPresenceSession.ClearAsync"/> instead. A session the
+    /// service no longer has counts as signed off.
+    /// </summary>
+    /// <param name="userId">The user's object id or user principal name, or <see cref="PresenceUserIds.Me"/>.</param>
+    /// <param name="cancellationToken">Withdraws the request if it has not been sent, or cancels it.</param>
+    /// <returns>A task that completes when the session is signed off.</returns>
+    /// <exception cref="ArgumentException">The user id is not valid; nothing was sent.</exception>
+    /// <exception cref="PresenceRequestException">The request failed.</exception>
+    /// <exception cref="NotSupportedException">This manager's implementation cannot send it.</exception>
+    Task SignOffAsync(string userId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This presence session manager does not support signing off sessions it does not hold.");
 }

@@ -122,6 +122,7 @@ internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<Prese
         ValidateSessions(options, failures);
 
         // OptionsValidationException.Message joins the failures with "; ": sentences ending in '.' would read ".;".
+        PresenceKeepAlive.Options.Internal.PresenceReadBackOptionsValidator.Validate(options.ReadBack, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Select(f => f.TrimEnd('.')));
     }
 

@@ -29,7 +29,7 @@ namespace PresenceKeepAlive.KeepAlive.Internal;
 /// backoff and the queue drains at the budget's rate, state changes first, then by deadline.
 /// </para>
 /// </remarks>
-internal sealed class KeepAliveScheduler : IAsyncDisposable
+internal sealed partial class KeepAliveScheduler : IAsyncDisposable
 {
     /// <summary>
     /// How many first failures in a row (sends of sessions whose previous send was accepted) put the fleet into backoff.

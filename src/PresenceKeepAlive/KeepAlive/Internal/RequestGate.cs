@@ -20,7 +20,7 @@ namespace PresenceKeepAlive.KeepAlive.Internal;
 /// new place is granted only while <c>logged + reserved &lt; limit</c>, a reservation taken later always still fits.
 /// </para>
 /// </remarks>
-internal sealed class RequestGate
+internal sealed partial class RequestGate
 {
     private readonly object _lock = new();
     private readonly SlidingLog _window;

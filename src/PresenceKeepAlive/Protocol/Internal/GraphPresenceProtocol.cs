@@ -15,7 +15,7 @@ namespace PresenceKeepAlive.Protocol.Internal;
 /// Speaks Graph's presence API through the official <see cref="GraphServiceClient"/> and its Kiota request adapter:
 /// v1.0 <c>setPresence</c>/<c>clearPresence</c>, or the seed's beta <c>PATCH /users/{id}/presence</c>.
 /// </summary>
-internal sealed class GraphPresenceProtocol : IPresenceProtocol
+internal sealed partial class GraphPresenceProtocol : IPresenceProtocol
 {
     /// <summary>The operation name of v1.0 <c>setPresence</c> (logs, spans, metrics).</summary>
     internal const string SetPresenceOperation = "setPresence";
@@ -117,7 +117,17 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
     }
 
     private Task SendSetPresenceAsync(string userId, PresenceState? state, CancellationToken cancellationToken) =>
-        _graph.Users[userId].Presence.SetPresence.PostAsync(
+        IsMe(userId)
+            ? _graph.Me.Presence.SetPresence.PostAsync(
+                new Microsoft.Graph.Me.Presence.SetPresence.SetPresencePostRequestBody
+                {
+                    SessionId = _sessionId,
+                    Availability = state!.Availability,
+                    Activity = state.Activity,
+                    ExpirationDuration = _lease,
+                },
+                cancellationToken: cancellationToken)
+            : _graph.Users[userId].Presence.SetPresence.PostAsync(
             new SetPresencePostRequestBody
             {
                 SessionId = _sessionId,
@@ -128,7 +138,11 @@ internal sealed class GraphPresenceProtocol : IPresenceProtocol
             cancellationToken: cancellationToken);
 
     private Task SendClearPresenceAsync(string userId, PresenceState? state, CancellationToken cancellationToken) =>
-        _graph.Users[userId].Presence.ClearPresence.PostAsync(
+        IsMe(userId)
+            ? _graph.Me.Presence.ClearPresence.PostAsync(
+                new Microsoft.Graph.Me.Presence.ClearPresence.ClearPresencePostRequestBody { SessionId = _sessionId },
+                cancellationToken: cancellationToken)
+            : _graph.Users[userId].Presence.ClearPresence.PostAsync(
             new ClearPresencePostRequestBody { SessionId = _sessionId },
             cancellationToken: cancellationToken);
 

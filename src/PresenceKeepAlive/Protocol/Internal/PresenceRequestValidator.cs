@@ -23,6 +23,12 @@ internal static class PresenceRequestValidator
             return "A user id is required: the user's object id (a GUID) or user principal name (name@domain).";
         }
 
+        if (string.Equals(userId, PresenceUserIds.Me, StringComparison.OrdinalIgnoreCase))
+        {
+            // The signed-in user (delegated self-mode): sent on Graph's /me paths, never inside a /users/{id} path.
+            return null;
+        }
+
         if (userId.Length > MaxUserIdLength)
         {
             return $"The user id is {userId.Length} characters long; at most {MaxUserIdLength} are allowed.";

@@ -22,7 +22,7 @@ namespace PresenceKeepAlive.Sessions.Internal;
 /// theirs: they complete when it is accepted and fail with its exception when it is not.
 /// </para>
 /// </remarks>
-internal sealed class PresenceSession : IPresenceSession, IScheduledWork
+internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
 {
     private readonly PresenceSessionManager _manager;
     private readonly SessionState _state = new();

@@ -13,7 +13,7 @@ namespace PresenceKeepAlive.Sessions.Internal;
 /// The sessions of one application registration, sharing one <see cref="KeepAliveScheduler"/> and one
 /// <see cref="RequestGate"/>.
 /// </summary>
-internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDisposable, IDisposable
+internal sealed partial class PresenceSessionManager : IPresenceSessionManager, IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<string, PresenceSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _timeProvider;
@@ -75,6 +75,7 @@ internal sealed class PresenceSessionManager : IPresenceSessionManager, IAsyncDi
         var budget = gate ?? new RequestGate(Settings.RateLimitPerWindow, Settings.RateLimitWindow, new KeepAliveClock(timeProvider));
         Clock = budget.Clock;
         Scheduler = new KeepAliveScheduler(budget, Settings, metrics, logger, inlineDispatch);
+        StartReadBack(options);
     }
 
     public event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
