@@ -173,10 +173,13 @@ public static class PresenceKeepAliveServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The section, for example <c>PresenceKeepAlive</c>.</param>
+    /// <param name="configure">
+    /// Called with each registration's name and builder, for example to add a handler to its HTTP client; or <see langword="null"/>.
+    /// </param>
     /// <returns>The service collection.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="InvalidOperationException">The section lists no tenants.</exception>
-    public static IServiceCollection AddPresenceRegistrations(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPresenceRegistrations(this IServiceCollection services, IConfiguration configuration, Action<string, PresenceKeepAliveBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -200,7 +203,8 @@ public static class PresenceKeepAliveServiceCollectionExtensions
                 });
             }
 
-            AddNamedCore(services, tenant.Key);
+            var builder = AddNamedCore(services, tenant.Key);
+            configure?.Invoke(tenant.Key, builder);
         }
 
         return services;
