@@ -222,7 +222,10 @@ public static class PresenceKeepAliveServiceCollectionExtensions
 
         services.AddOptions<PresenceKeepAliveOptions>(name).ValidateOnStart();
         AddSharedServices(services, unnamed: false);
-        PresenceHttpClient.Configure(httpClientBuilder, sp => sp.GetRequiredService<PresenceRegistry>().PolicyFor(name));
+        PresenceHttpClient.Configure(
+            httpClientBuilder,
+            sp => sp.GetRequiredService<PresenceRegistry>().PolicyFor(name),
+            sp => sp.GetRequiredService<SharedGraphConnections>().CreateLease());
         services.AddKeyedSingleton<IPresenceSessionManager>(name, (sp, _) => sp.GetRequiredService<PresenceRegistry>().GetPool(name));
         services.AddKeyedSingleton<IPresenceAppPool>(name, (sp, _) => sp.GetRequiredService<PresenceRegistry>().GetPool(name));
         return new PresenceKeepAliveBuilder(services, httpClientBuilder);
@@ -241,6 +244,7 @@ public static class PresenceKeepAliveServiceCollectionExtensions
             sp.GetRequiredService<PresenceKeepAliveMetrics>(),
             unnamed: sp.GetService<PresenceKeepAliveMarker>() is { ServicesAdded: true }));
         services.TryAddSingleton<IPresenceSessionManagerProvider>(sp => sp.GetRequiredService<PresenceRegistry>());
+        services.TryAddSingleton<SharedGraphConnections>();
         if (!unnamed)
         {
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PresenceRegistrationsHostedService>());

@@ -32,7 +32,11 @@ internal static class PresenceHttpClient
     /// <summary>Configures the named client on <paramref name="builder"/>.</summary>
     /// <param name="builder">The builder of the client named <see cref="Name"/> (or <see cref="NameFor"/> a registration).</param>
     /// <param name="policy">The retry policy of this client; the unnamed registration's <see cref="PresenceHttpPolicy"/> when <see langword="null"/>.</param>
-    public static void Configure(IHttpClientBuilder builder, Func<IServiceProvider, Polly.IAsyncPolicy<HttpResponseMessage>>? policy = null)
+    /// <param name="primary">The primary handler of this client; a <see cref="SocketsHttpHandler"/> of its own when <see langword="null"/>.</param>
+    public static void Configure(
+        IHttpClientBuilder builder,
+        Func<IServiceProvider, Polly.IAsyncPolicy<HttpResponseMessage>>? policy = null,
+        Func<IServiceProvider, HttpMessageHandler>? primary = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
 
@@ -60,6 +64,12 @@ internal static class PresenceHttpClient
                 handlers.Add(handler);
             }
         });
+        if (primary is not null)
+        {
+            builder.ConfigurePrimaryHttpMessageHandler(primary);
+            return;
+        }
+
         builder.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
         {
             AutomaticDecompression = DecompressionMethods.All,

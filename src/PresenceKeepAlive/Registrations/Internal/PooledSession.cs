@@ -74,7 +74,8 @@ internal sealed class PooledSession : IPresenceSession
 
     /// <summary>
     /// Moves the user to <paramref name="target"/>: signs it off from its app first (when that app ever set it), then
-    /// sets the latest desired state with the new app. Returns when the new app was asked to set it.
+    /// sets the latest desired state with the new app. Returns when the new app's set was answered (or failed: the
+    /// session's status shows it and it retries on its own).
     /// </summary>
     internal async Task MoveAsync(AppSlot target, Action<AppSlot, Exception> signOffFailed)
     {
@@ -135,6 +136,21 @@ internal sealed class PooledSession : IPresenceSession
             }
 
             done.TrySetResult();
+        }
+
+        Task applied;
+        lock (_lock)
+        {
+            applied = _afterMove;
+        }
+
+        try
+        {
+            await applied.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The new app's session shows and retries it; the move itself is done.
         }
     }
 

@@ -266,10 +266,28 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
             }
         }
 
-        // In parallel: each sign-off through its old app's scheduler, each set through its new app's, within their budgets.
-        var all = Task.WhenAll(moves.Select(m => m.Session.MoveAsync(m.Target, (from, error) => Log.MoveSignOffFailed(_logger, Name, m.Session.UserId, from.ClientId, m.Target.ClientId, error.Message))));
+        // In parallel, but only about as many at once as the new apps can set in a couple of seconds: a user is signed off
+        // (and shows Offline, or another app session's state) only just before its new app has a place to set it, and
+        // users waiting their turn stay kept by their old app. All at once, thousands of sign-offs would go first and the
+        // new app's queue would hold users unset for minutes (measured, `pools move`: 1,250 lapses moving 7,433 of 30,000 users; paced, none).
+        var width = Math.Max(16, (int)Math.Ceiling(2 * next.Min(s => s.Gate.RatePerSecond)));
+        using var lanes = new SemaphoreSlim(width, width);
+        var all = Task.WhenAll(moves.Select(m => MoveOneAsync(m.Session, m.Target, lanes)));
         await all.WaitAsync(cancellationToken).ConfigureAwait(false);
         return moves.Count;
+    }
+
+    private async Task MoveOneAsync(PooledSession session, AppSlot target, SemaphoreSlim lanes)
+    {
+        await lanes.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await session.MoveAsync(target, (from, error) => Log.MoveSignOffFailed(_logger, Name, session.UserId, from.ClientId, target.ClientId, error.Message)).ConfigureAwait(false);
+        }
+        finally
+        {
+            lanes.Release();
+        }
     }
 
     private void OnStatusChanged(object? sender, PresenceSessionStatusChangedEventArgs e)

@@ -27,6 +27,9 @@ internal sealed class RegistrationContext
 
     public TokenCredential? RegisteredCredential { get; init; }
 
+    /// <summary>Gets a replacement for <see cref="CreateSlot"/> (benchmarks over a simulated Graph); <see langword="null"/> in DI.</summary>
+    public Func<PresenceAppRegistration, AppSlot>? SlotFactory { get; init; }
+
     /// <summary>Gets the tags of the registration's measurements: its name and tenant (never a secret).</summary>
     public KeyValuePair<string, object?>[] Tags =>
     [
@@ -44,6 +47,11 @@ internal sealed class RegistrationContext
     /// <summary>Builds one app's engine: credential in the registration's tenant, protocol with the app's session id, manager.</summary>
     public AppSlot CreateSlot(PresenceAppRegistration app, RequestGate? gate = null)
     {
+        if (SlotFactory is not null)
+        {
+            return SlotFactory(app);
+        }
+
         var clientId = app.ClientId!;
         gate ??= CreateGate(clientId);
         var metrics = Metrics.WithTags([.. Tags, new("presencekeepalive.client_id", clientId)]);
