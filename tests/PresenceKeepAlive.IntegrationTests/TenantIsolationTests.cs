@@ -16,11 +16,11 @@ public class TenantIsolationTests
         await harness.AdvanceAsync(TimeSpan.FromMinutes(1), minStep: TimeSpan.FromSeconds(1));
         var setsBefore = Enumerable.Range(0, TenantCount).Select(t => SetsOf(harness, t)).ToArray();
 
-        // t0 revokes consent (403), t1 goes down for 10 minutes (503), t2 is throttled for 2 minutes (429, Retry-After 60).
+        // t0 revokes consent (403), t1 goes down for 10 minutes (503), t2 is throttled for 4 minutes, its first refreshes included (429, Retry-After 60).
         var from = harness.Now;
         harness.Emulator.AddFault(new FaultRule { StatusCode = 403, ErrorCode = "Forbidden", TenantId = MultiTenantTests.TenantId(0) });
         harness.Emulator.AddFault(new FaultRule { StatusCode = 503, TenantId = MultiTenantTests.TenantId(1), From = from, Until = from.AddMinutes(10) });
-        harness.Emulator.AddFault(new FaultRule { StatusCode = 429, RetryAfter = TimeSpan.FromSeconds(60), TenantId = MultiTenantTests.TenantId(2), From = from, Until = from.AddMinutes(2) });
+        harness.Emulator.AddFault(new FaultRule { StatusCode = 429, RetryAfter = TimeSpan.FromSeconds(60), TenantId = MultiTenantTests.TenantId(2), From = from, Until = from.AddMinutes(4) });
         harness.Changes.Clear();
 
         await harness.AdvanceAsync(TimeSpan.FromMinutes(20), minStep: TimeSpan.FromSeconds(1));
