@@ -30,7 +30,7 @@ public class AppAssignmentTests
     [Test]
     public void Assign_SameIdsInAnyCaseOrOrder_GivesTheSameApp()
     {
-        var reversed = ThreeApps.Reverse().ToArray();
+        var reversed = Enumerable.Reverse(ThreeApps).ToArray();
         var upper = ThreeApps.Select(a => a.ToUpperInvariant()).ToArray();
         for (var i = 0; i < 1_000; i++)
         {
