@@ -141,6 +141,30 @@ public class AppPoolTests
     }
 
     [Test]
+    public async Task DisposeAsync_PooledSession_SignsOffThroughItsAppAndLeavesThePool()
+    {
+        var (host, graph, _) = CreateHost(2);
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            await graph.WaitForRequestsAsync(2);
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            var session = pool.GetOrCreate(User(0));
+
+            await session.DisposeAsync();
+
+            var clear = graph.Requests.Single(r => r.Operation == "clearPresence");
+            Assert.That(clear.UserSegment, Is.EqualTo(User(0)));
+            Assert.That((string?)clear.Json!["sessionId"], Is.EqualTo(pool.GetClientId(User(0))));
+            Assert.That(pool.TryGet(User(0), out _), Is.False);
+            Assert.That(pool.Count, Is.EqualTo(1));
+            Assert.That(pool.GetOrCreate(User(0)), Is.Not.SameAs(session), "a new session for the user");
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
     public async Task StartAsync_MoreUsersThanTheAppsCarry_WarnsHowManyMoreAppRegistrationsTheyNeed()
     {
         // 30 requests per 30 s: one app carries 0.97 x 1/s x 300 s = 291 Available sessions; 1,000 need 4 apps.

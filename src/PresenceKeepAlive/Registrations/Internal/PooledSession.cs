@@ -15,8 +15,11 @@ internal sealed class PooledSession : IPresenceSession
     private bool _hasPending;
     private PresenceState? _pending;
 
-    public PooledSession(string userId, AppSlot slot, IPresenceSession current)
+    private readonly Action<PooledSession>? _disposed;
+
+    public PooledSession(string userId, AppSlot slot, IPresenceSession current, Action<PooledSession>? disposed = null)
     {
+        _disposed = disposed;
         UserId = userId;
         Slot = slot;
         _current = current;
@@ -70,7 +73,12 @@ internal sealed class PooledSession : IPresenceSession
 
     public Task ClearAsync(CancellationToken cancellationToken = default) => Apply(null, cancellationToken);
 
-    public ValueTask DisposeAsync() => Current.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        // Signs off (when SignOffOnDispose) through the app that keeps the user, then leaves the pool.
+        await Current.DisposeAsync().ConfigureAwait(false);
+        _disposed?.Invoke(this);
+    }
 
     /// <summary>
     /// Moves the user to <paramref name="target"/>: signs it off from its app first (when that app ever set it), then

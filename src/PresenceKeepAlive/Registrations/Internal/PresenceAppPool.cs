@@ -77,7 +77,7 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
             }
 
             var slot = SlotFor(userId, Slots);
-            var created = new PooledSession(userId, slot, slot.Manager.GetOrCreate(userId));
+            var created = new PooledSession(userId, slot, slot.Manager.GetOrCreate(userId), s => _sessions.TryRemove(new KeyValuePair<string, PooledSession>(s.UserId, s)));
             _sessions[userId] = created;
             return created;
         }
