@@ -34,6 +34,8 @@ switch (args.FirstOrDefault())
         return ReadBackHarness.Run(args[1..]);
     case "memory":
         return RealTimerMemory.Run(args[1..]);
+    case "pools":
+        return PoolHarness.Run(args[1..]);
     case "micro":
         var config = DefaultConfig.Instance
             .AddJob(Job.ShortRun)
@@ -73,6 +75,10 @@ switch (args.FirstOrDefault())
                     checks the fake Graph's rules at the edges (closed windows, fading to the tick, hangs, random 503s)
               readback [--sessions 10000] [--hours 2] [--interval 60] [--contact-centre] [--out file.md]
                     read-back off and on at the same count: read calls per cycle, set requests, lapses, most requests in a closed 30 s window
+              pools [capacity|move|registrations|all] [--apps 1,2,3] [--hours 2] [--precision 50] [--sessions n] [--add-at 30]
+                    [--registrations 1,100] [--out file.md]
+                    app pools and named registrations on the simulated clock: capacity with 1-3 apps for one tenant, a fourth
+                    app added to 3 apps x 30,000 users (moves, sign-off first, budgets), CPU/memory per session at 100 registrations vs one
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]

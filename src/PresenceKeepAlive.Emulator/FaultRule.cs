@@ -7,7 +7,7 @@ namespace PresenceKeepAlive.Emulator;
 /// <para>Effect: at least one of <see cref="StatusCode"/>, <see cref="DropConnection"/> or <see cref="Delay"/>.
 /// The delay comes first; then the connection is dropped, or the status is answered with a Graph-shaped error,
 /// or (delay only) the request is served normally.</para>
-/// <para>Scope: the filters (<see cref="Operation"/>, <see cref="PathContains"/>) and the window
+/// <para>Scope: the filters (<see cref="Operation"/>, <see cref="PathContains"/>, <see cref="TenantId"/>) and the window
 /// (<see cref="From"/>, <see cref="Until"/>) must match, then <see cref="Probability"/> is drawn, then one of the
 /// <see cref="Count"/> uses is taken. Unset scope properties do not restrict. Rules are tried in the order they were
 /// added; the first that fires wins. Injected faults are applied after authentication and throttling.</para>
@@ -48,6 +48,12 @@ public sealed record FaultRule
 
     /// <summary>Gets a text the request path must contain (ordinal, case-insensitive); unset means all paths.</summary>
     public string? PathContains { get; init; }
+
+    /// <summary>
+    /// Gets the only tenant the rule applies to: the <c>tid</c> claim of the caller's token (case-insensitive), so that a
+    /// test can revoke one tenant's consent or take one tenant down; unset means every tenant.
+    /// </summary>
+    public string? TenantId { get; init; }
 
     /// <summary>Checks that the rule is consistent.</summary>
     /// <exception cref="ArgumentException">The rule has no effect or a value out of range.</exception>

@@ -40,11 +40,11 @@ public sealed class PresenceEmulatorOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool RequireBearerToken { get; set; } = true;
 
-    /// <summary>Gets or sets whether requests are throttled per app (429 with <c>Retry-After</c>).</summary>
+    /// <summary>Gets or sets whether requests are throttled per app and tenant (429 with <c>Retry-After</c>); the tenant is the token's <c>tid</c> claim.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool ThrottlingEnabled { get; set; } = true;
 
-    /// <summary>Gets or sets how many requests an app may send per <see cref="ThrottleWindow"/> (a token bucket of this size, refilled evenly over the window).</summary>
+    /// <summary>Gets or sets how many requests an app may send per <see cref="ThrottleWindow"/> in each tenant (a token bucket of this size per app and tenant, refilled evenly over the window).</summary>
     /// <value>The default value is 1500, Graph's documented presence limit per app per tenant.</value>
     public int ThrottleLimit { get; set; } = 1500;
 

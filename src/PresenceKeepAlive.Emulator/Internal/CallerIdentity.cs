@@ -7,19 +7,26 @@ namespace PresenceKeepAlive.Emulator.Internal;
 
 /// <summary>
 /// Names the calling app from its bearer token: the JWT's <c>appid</c> or <c>azp</c> claim, else a short hash of the
-/// token (so raw tokens never show up in state, history or logs). Results are cached per token.
+/// token (so raw tokens never show up in state, history or logs); and its tenant from the <c>tid</c> claim. Results are
+/// cached per token.
 /// </summary>
 internal sealed class CallerIdentity
 {
     public const string Anonymous = "anonymous";
-    private const int MaxCached = 10_000;
-    private readonly ConcurrentDictionary<string, string> cache = new(StringComparer.Ordinal);
 
-    public string AppKeyFor(string? token)
+    /// <summary>The tenant of a token without a <c>tid</c> claim.</summary>
+    public const string NoTenant = "";
+    private const int MaxCached = 10_000;
+    private readonly ConcurrentDictionary<string, (string App, string Tenant)> cache = new(StringComparer.Ordinal);
+
+    public string AppKeyFor(string? token) => CallerFor(token).App;
+
+    /// <summary>Returns the app key and the tenant (<see cref="NoTenant"/> when the token names none) of <paramref name="token"/>.</summary>
+    public (string App, string Tenant) CallerFor(string? token)
     {
         if (string.IsNullOrEmpty(token))
         {
-            return Anonymous;
+            return (Anonymous, NoTenant);
         }
 
         if (cache.TryGetValue(token, out var known))
@@ -27,22 +34,23 @@ internal sealed class CallerIdentity
             return known;
         }
 
-        var key = ReadAppClaim(token) ?? "token-" + ToLowerHex(SHA256.HashData(Encoding.UTF8.GetBytes(token)).AsSpan(0, 8));
+        var (app, tenant) = ReadClaims(token);
+        var caller = (app ?? "token-" + ToLowerHex(SHA256.HashData(Encoding.UTF8.GetBytes(token)).AsSpan(0, 8)), tenant ?? NoTenant);
         if (cache.Count >= MaxCached)
         {
             cache.Clear();
         }
 
-        cache[token] = key;
-        return key;
+        cache[token] = caller;
+        return caller;
     }
 
-    private static string? ReadAppClaim(string token)
+    private static (string? App, string? Tenant) ReadClaims(string token)
     {
         var parts = token.Split('.');
         if (parts.Length != 3)
         {
-            return null;
+            return (null, null);
         }
 
         try
@@ -51,17 +59,25 @@ internal sealed class CallerIdentity
             using var document = JsonDocument.Parse(payload);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return null;
+                return (null, null);
             }
 
+            string? app = null;
             foreach (var name in (ReadOnlySpan<string>)["appid", "azp"])
             {
                 if (document.RootElement.TryGetProperty(name, out var claim) && claim.ValueKind == JsonValueKind.String
                     && claim.GetString() is { Length: > 0 } value)
                 {
-                    return value;
+                    app = value;
+                    break;
                 }
             }
+
+            var tenant = document.RootElement.TryGetProperty("tid", out var tid) && tid.ValueKind == JsonValueKind.String
+                && tid.GetString() is { Length: > 0 } tenantId
+                    ? tenantId
+                    : null;
+            return (app, tenant);
         }
         catch (FormatException)
         {
@@ -70,7 +86,7 @@ internal sealed class CallerIdentity
         {
         }
 
-        return null;
+        return (null, null);
     }
 
     // Convert.ToHexStringLower and System.Buffers.Text.Base64Url are .NET 9+; the emulator also targets net8.0.

@@ -52,7 +52,7 @@ internal sealed class FaultInjector
     }
 
     /// <summary>Returns the first rule that fires for this request, taking one of its uses.</summary>
-    public FaultRule? Match(EmulatorOperation operation, string path, DateTimeOffset emulatedNow)
+    public FaultRule? Match(EmulatorOperation operation, string path, DateTimeOffset emulatedNow, string tenant = CallerIdentity.NoTenant)
     {
         var current = Volatile.Read(ref rules);
         foreach (var active in current)
@@ -61,6 +61,7 @@ internal sealed class FaultInjector
             if (active.Spent
                 || (rule.Operation is { } only && only != operation)
                 || (rule.PathContains is { Length: > 0 } part && !path.Contains(part, StringComparison.OrdinalIgnoreCase))
+                || (rule.TenantId is { Length: > 0 } onlyTenant && !string.Equals(onlyTenant, tenant, StringComparison.OrdinalIgnoreCase))
                 || (rule.From is { } from && emulatedNow < from)
                 || (rule.Until is { } until && emulatedNow >= until)
                 || (rule.Probability is { } p && NextDouble() >= p))

@@ -43,9 +43,11 @@ internal sealed class GraphMiddleware(EmulatorCore core, ILogger logger)
             return;
         }
 
-        info.AppKey = core.Identity.AppKeyFor(token);
+        (info.AppKey, info.Tenant) = core.Identity.CallerFor(token);
         var now = core.Clock.Now;
-        if (core.Throttler is { } throttler && !throttler.TryAcquire(info.AppKey, now, out var wait))
+
+        // Graph's presence budget is per app per tenant: each (app, tenant) has a bucket of its own.
+        if (core.Throttler is { } throttler && !throttler.TryAcquire(Throttler.KeyFor(info.AppKey, info.Tenant), now, out var wait))
         {
             core.Counters.CountThrottled();
             // The tolerance keeps floating-point dust (6.0000001 s) from turning into an extra second.
@@ -56,12 +58,12 @@ internal sealed class GraphMiddleware(EmulatorCore core, ILogger logger)
                 context,
                 StatusCodes.Status429TooManyRequests,
                 "TooManyRequests",
-                $"Too many requests from this application. Limit {core.Options.ThrottleLimit} per {core.Options.ThrottleWindow}; retry after {seconds.ToString(CultureInfo.InvariantCulture)} seconds.",
+                $"Too many requests from this application{(info.Tenant.Length == 0 ? string.Empty : " in tenant " + info.Tenant)}. Limit {core.Options.ThrottleLimit} per {core.Options.ThrottleWindow}; retry after {seconds.ToString(CultureInfo.InvariantCulture)} seconds.",
                 now);
             return;
         }
 
-        if (core.Faults.Match(operation, request.Path.Value ?? string.Empty, now) is { } fault)
+        if (core.Faults.Match(operation, request.Path.Value ?? string.Empty, now, info.Tenant) is { } fault)
         {
             Log.FaultInjected(logger, operation, request.Path.Value ?? string.Empty, fault.StatusCode, fault.DropConnection, fault.Delay);
             if (!await ApplyFaultAsync(context, fault))

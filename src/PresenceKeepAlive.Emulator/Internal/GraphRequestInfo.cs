@@ -10,4 +10,7 @@ internal sealed class GraphRequestInfo(string requestId, string clientRequestId,
     public EmulatorOperation Operation { get; } = operation;
 
     public string AppKey { get; set; } = CallerIdentity.Anonymous;
+
+    /// <summary>Gets or sets the caller's tenant (the token's <c>tid</c>), or <see cref="CallerIdentity.NoTenant"/>.</summary>
+    public string Tenant { get; set; } = CallerIdentity.NoTenant;
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace PresenceKeepAlive.Emulator.Internal;
 
-/// <summary>A token bucket per app: <c>limit</c> tokens, refilled evenly over the window, in emulated time.</summary>
+/// <summary>A token bucket per app and tenant (<see cref="KeyFor"/>): <c>limit</c> tokens, refilled evenly over the window, in emulated time.</summary>
 internal sealed class Throttler
 {
     private readonly ConcurrentDictionary<string, Bucket> buckets = new(StringComparer.Ordinal);
@@ -16,6 +16,9 @@ internal sealed class Throttler
         tokensPerTick = limit / (double)window.Ticks;
         createBucket = _ => new Bucket(capacity, clock.Now);
     }
+
+    /// <summary>Returns the bucket key of <paramref name="app"/> in <paramref name="tenant"/>.</summary>
+    public static string KeyFor(string app, string tenant) => tenant.Length == 0 ? app : app + "@" + tenant;
 
     /// <summary>Takes one token; when none is left, returns the emulated time until one is.</summary>
     public bool TryAcquire(string app, DateTimeOffset now, out TimeSpan wait)

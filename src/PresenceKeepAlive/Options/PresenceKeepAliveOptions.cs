@@ -155,6 +155,29 @@ public sealed class PresenceKeepAliveOptions
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Gets or sets how many requests one application (client id) may send per <see cref="GlobalRateLimitWindow"/> across
+    /// every tenant and registration of this process: Graph's global cap per app, shared by all of the app's tenants on
+    /// top of each tenant's <see cref="RateLimitPerWindow"/>. Registrations of one client id share one cap (the first
+    /// registration's values set it).
+    /// </summary>
+    /// <value>The default value is 130,000.</value>
+    public int GlobalRateLimitPerWindow { get; set; } = 130_000;
+
+    /// <summary>Gets or sets the window of <see cref="GlobalRateLimitPerWindow"/>.</summary>
+    /// <value>The default value is 10 seconds.</value>
+    public TimeSpan GlobalRateLimitWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets the app registrations of a pool: several app registrations for one tenant, each user kept by exactly one of
+    /// them (chosen by rendezvous hashing of the user id and the client id, so a restart assigns the same way and adding
+    /// or removing an app moves only its share of users). Each app has its own rate budget, so the capacity is the sum.
+    /// Only for named registrations (<c>AddPresenceSession(name, …)</c>); when empty, the registration's own
+    /// <see cref="ClientId"/> and credential settings are its one app.
+    /// </summary>
+    /// <value>The default value is an empty list.</value>
+    public IList<PresenceAppRegistration> Apps { get; } = new List<PresenceAppRegistration>();
+
+    /// <summary>
     /// Gets or sets how many times a transiently failed HTTP request (408, 5xx, network error, attempt timeout) is retried
     /// within one send. Each retry takes its own place in the rate budget at the moment it leaves; when the budget has
     /// none, or every session's requests are failing, the send ends and the session retries through the scheduler

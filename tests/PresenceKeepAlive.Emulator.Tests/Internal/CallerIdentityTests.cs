@@ -42,4 +42,23 @@ public class CallerIdentityTests
     {
         Assert.That(new CallerIdentity().AppKeyFor(token), Is.EqualTo(CallerIdentity.Anonymous));
     }
+
+    [Test]
+    public void CallerFor_JwtWithTid_ReturnsAppAndTenant()
+    {
+        var sut = new CallerIdentity();
+
+        var caller = sut.CallerFor(Jwt.WithClaims("{\"appid\":\"app-a\",\"tid\":\"contoso.onmicrosoft.com\"}"));
+
+        Assert.That(caller, Is.EqualTo(("app-a", "contoso.onmicrosoft.com")));
+    }
+
+    [Test]
+    public void CallerFor_JwtWithoutTid_HasNoTenant()
+    {
+        var sut = new CallerIdentity();
+
+        Assert.That(sut.CallerFor(Jwt.WithClaims("{\"appid\":\"app-a\",\"tid\":42}")), Is.EqualTo(("app-a", CallerIdentity.NoTenant)));
+        Assert.That(sut.CallerFor("not-a-jwt").Tenant, Is.EqualTo(CallerIdentity.NoTenant));
+    }
 }

@@ -21,10 +21,15 @@ internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<Prese
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
+        var named = !string.IsNullOrEmpty(name);
 
-        if (string.IsNullOrWhiteSpace(options.ClientId))
+        if (string.IsNullOrWhiteSpace(options.ClientId) && named && options.Apps.Count > 0)
         {
-            failures.Add(DescribeMissingSection() is { } missing
+            // A pool's apps carry the client ids.
+        }
+        else if (string.IsNullOrWhiteSpace(options.ClientId))
+        {
+            failures.Add(!named && DescribeMissingSection() is { } missing
                 ? missing
                 : "ClientId is required: the app registration's application (client) id, which is also the presence sessionId.");
         }
@@ -49,7 +54,8 @@ internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<Prese
         if (!loopback || options.UseConfiguredCredentialOnLoopback || options.Credential is not null)
         {
             // On loopback the configured credential settings are not used (a development token is), so nothing to check.
-            ValidateCredential(options, loopback, failures);
+            // A pool's apps carry their own credentials (checked with the apps).
+            ValidateCredential(options, loopback || (named && options.Apps.Count > 0), failures);
         }
 
         if (!Enum.IsDefined(options.Protocol))
@@ -99,6 +105,18 @@ internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<Prese
             failures.Add($"RateLimitWindow {options.RateLimitWindow:c} must be positive.");
         }
 
+        if (options.GlobalRateLimitPerWindow <= 0)
+        {
+            failures.Add($"GlobalRateLimitPerWindow {options.GlobalRateLimitPerWindow} must be positive (Graph allows 130000 requests per 10 s per app across all tenants).");
+        }
+
+        if (options.GlobalRateLimitWindow <= TimeSpan.Zero)
+        {
+            failures.Add($"GlobalRateLimitWindow {options.GlobalRateLimitWindow:c} must be positive.");
+        }
+
+        PoolValidation.Validate(options, named, loopback, _services?.GetService<TokenCredential>() is not null, failures);
+
         if (options.MaxRetryAttempts is < 0 or > 100)
         {
             failures.Add($"MaxRetryAttempts {options.MaxRetryAttempts} must be from 0 to 100.");
@@ -123,7 +141,10 @@ internal sealed class PresenceKeepAliveOptionsValidator : IValidateOptions<Prese
 
         // OptionsValidationException.Message joins the failures with "; ": sentences ending in '.' would read ".;".
         PresenceKeepAlive.Options.Internal.PresenceReadBackOptionsValidator.Validate(options.ReadBack, failures);
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Select(f => f.TrimEnd('.')));
+
+        // A named registration's messages say which registration they are about.
+        var prefix = named ? $"Registration '{name}': " : string.Empty;
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Select(f => prefix + f.TrimEnd('.')));
     }
 
     /// <summary>Says that the bound configuration is missing or empty, when it is.</summary>

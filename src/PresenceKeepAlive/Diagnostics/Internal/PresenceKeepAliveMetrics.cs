@@ -12,6 +12,7 @@ internal sealed class PresenceKeepAliveMetrics
     private readonly Counter<long> _lapses;
     private readonly Counter<long> _rateBudgetWaits;
     private readonly Counter<long> _capacityWarnings;
+    private readonly KeyValuePair<string, object?>[] _tags = [];
 
     public PresenceKeepAliveMetrics(IMeterFactory? meterFactory)
     {
@@ -30,7 +31,26 @@ internal sealed class PresenceKeepAliveMetrics
             "presencekeepalive.rate_budget.over_capacity", "{warning}", "Times the rate budget could not hold every session inside its timeout.");
     }
 
+    // The same instruments, with tags every measurement carries (a registration's name and tenant).
+    private PresenceKeepAliveMetrics(PresenceKeepAliveMetrics shared, KeyValuePair<string, object?>[] tags)
+    {
+        Meter = shared.Meter;
+        _requests = shared._requests;
+        _requestDuration = shared._requestDuration;
+        _activeSessions = shared._activeSessions;
+        _lapses = shared._lapses;
+        _rateBudgetWaits = shared._rateBudgetWaits;
+        _capacityWarnings = shared._capacityWarnings;
+        _tags = tags;
+    }
+
     public Meter Meter { get; }
+
+    /// <summary>Gets the tags every measurement of this instance carries.</summary>
+    public IReadOnlyList<KeyValuePair<string, object?>> Tags => _tags;
+
+    /// <summary>Returns instruments that add <paramref name="tags"/> to every measurement (never a secret).</summary>
+    public PresenceKeepAliveMetrics WithTags(params KeyValuePair<string, object?>[] tags) => new(this, [.. _tags, .. tags]);
 
     public static ActivitySource ActivitySource { get; } = new(PresenceKeepAliveDiagnostics.ActivitySourceName);
 
@@ -40,18 +60,42 @@ internal sealed class PresenceKeepAliveMetrics
     /// <param name="duration">From the attempt leaving to its answer or failure.</param>
     public void RequestCompleted(string operation, string outcome, TimeSpan duration)
     {
-        var tags = new TagList { { "operation", operation }, { "outcome", outcome } };
+        var tags = new TagList(_tags) { { "operation", operation }, { "outcome", outcome } };
         _requests.Add(1, tags);
         _requestDuration.Record(duration.TotalSeconds, tags);
     }
 
-    public void SessionActivated() => _activeSessions.Add(1);
+    public void SessionActivated() => Add(_activeSessions, 1);
 
-    public void SessionDeactivated() => _activeSessions.Add(-1);
+    public void SessionDeactivated() => Add(_activeSessions, -1);
 
-    public void SessionLapsed() => _lapses.Add(1);
+    public void SessionLapsed() => Add(_lapses, 1);
 
-    public void RateBudgetWaited() => _rateBudgetWaits.Add(1);
+    public void RateBudgetWaited() => Add(_rateBudgetWaits, 1);
 
-    public void OverCapacity() => _capacityWarnings.Add(1);
+    public void OverCapacity() => Add(_capacityWarnings, 1);
+
+    private void Add(Counter<long> counter, long value)
+    {
+        if (_tags.Length == 0)
+        {
+            counter.Add(value);
+        }
+        else
+        {
+            counter.Add(value, new TagList(_tags));
+        }
+    }
+
+    private void Add(UpDownCounter<long> counter, long value)
+    {
+        if (_tags.Length == 0)
+        {
+            counter.Add(value);
+        }
+        else
+        {
+            counter.Add(value, new TagList(_tags));
+        }
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using PresenceKeepAlive.Diagnostics.Internal;
 using PresenceKeepAlive.KeepAlive.Internal;
+using PresenceKeepAlive.Registrations.Internal;
 
 namespace PresenceKeepAlive.Http.Internal;
 
@@ -26,6 +27,17 @@ internal sealed class PresenceAttemptHandlerFilter : IHttpMessageHandlerBuilderF
                 builder.AdditionalHandlers.Add(new PresenceAttemptHandler(
                     services.GetRequiredService<RequestGate>(),
                     services.GetRequiredService<PresenceKeepAliveMetrics>(),
+                    services.GetRequiredService<TimeProvider>(),
+                    services.GetRequiredService<ILogger<PresenceAttemptHandler>>()));
+            }
+            else if (builder.Name is { } name && name.StartsWith(PresenceHttpClient.RegistrationPrefix, StringComparison.Ordinal))
+            {
+                // A named registration's client: its first app's gate (for requests outside any session) and its tagged instruments.
+                var services = builder.Services;
+                var registration = services.GetRequiredService<PresenceRegistry>().HandlerServicesFor(name[PresenceHttpClient.RegistrationPrefix.Length..]);
+                builder.AdditionalHandlers.Add(new PresenceAttemptHandler(
+                    registration.Gate,
+                    registration.Metrics,
                     services.GetRequiredService<TimeProvider>(),
                     services.GetRequiredService<ILogger<PresenceAttemptHandler>>()));
             }

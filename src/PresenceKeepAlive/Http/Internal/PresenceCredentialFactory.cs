@@ -18,16 +18,33 @@ internal static class PresenceCredentialFactory
     public static TokenCredential Create(PresenceKeepAliveOptions options, TokenCredential? registered, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return Create(CredentialSettings.From(options), registered, timeProvider, scopeToTenant: false);
+    }
 
+    /// <summary>
+    /// Creates the credential of one app of a named registration: the app's own settings when it has any (a pool), else
+    /// the registration's. A shared credential (set in code or registered in DI) is asked for tokens in the registration's
+    /// tenant (<see cref="TokenRequestContext.TenantId"/>; Azure.Identity credentials need that tenant, or <c>*</c>, in
+    /// <c>AdditionallyAllowedTenants</c>), so one multi-tenant app's credential serves every tenant with a token of its own.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No credential is configured for a non-loopback base URL.</exception>
+    public static TokenCredential CreateFor(PresenceKeepAliveOptions options, PresenceAppRegistration? app, TokenCredential? registered, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Create(CredentialSettings.From(options, app), registered, timeProvider, scopeToTenant: true);
+    }
+
+    private static TokenCredential Create(CredentialSettings options, TokenCredential? registered, TimeProvider timeProvider, bool scopeToTenant)
+    {
         if (options.Credential is not null)
         {
-            return options.Credential;
+            return scopeToTenant ? TenantScopedCredential.Wrap(options.Credential, options.TenantId) : options.Credential;
         }
 
         // A local emulator needs no secret and must never receive one: pointing BaseUrl at it is enough.
         if (!options.UseConfiguredCredentialOnLoopback && IsLoopback(options.BaseUrl))
         {
-            return new DevelopmentTokenCredential(options.ClientId ?? Guid.Empty.ToString(), timeProvider);
+            return new DevelopmentTokenCredential(options.ClientId ?? Guid.Empty.ToString(), timeProvider, options.TenantId);
         }
 
         if (!string.IsNullOrEmpty(options.ClientSecret))
@@ -64,12 +81,12 @@ internal static class PresenceCredentialFactory
 
         if (registered is not null)
         {
-            return registered;
+            return scopeToTenant ? TenantScopedCredential.Wrap(registered, options.TenantId) : registered;
         }
 
         if (IsLoopback(options.BaseUrl))
         {
-            return new DevelopmentTokenCredential(options.ClientId ?? Guid.Empty.ToString(), timeProvider);
+            return new DevelopmentTokenCredential(options.ClientId ?? Guid.Empty.ToString(), timeProvider, options.TenantId);
         }
 
         throw new InvalidOperationException(

@@ -21,11 +21,22 @@ internal static class PresenceHttpClient
     /// <summary>The name of the client in <see cref="IHttpClientFactory"/>.</summary>
     public const string Name = "PresenceKeepAlive.Graph";
 
+    /// <summary>The prefix of a named registration's client: <c>PresenceKeepAlive.Graph/</c> and the registration's name.</summary>
+    public const string RegistrationPrefix = Name + "/";
+
+    /// <summary>Returns the name of the client of the named registration <paramref name="registration"/>.</summary>
+    public static string NameFor(string registration) => RegistrationPrefix + registration;
+
     private static readonly HashSet<string> PlainHttpHosts = new(StringComparer.OrdinalIgnoreCase) { "localhost", "127.0.0.1", "[::1]" };
 
     /// <summary>Configures the named client on <paramref name="builder"/>.</summary>
-    /// <param name="builder">The builder of the client named <see cref="Name"/>.</param>
-    public static void Configure(IHttpClientBuilder builder)
+    /// <param name="builder">The builder of the client named <see cref="Name"/> (or <see cref="NameFor"/> a registration).</param>
+    /// <param name="policy">The retry policy of this client; the unnamed registration's <see cref="PresenceHttpPolicy"/> when <see langword="null"/>.</param>
+    /// <param name="primary">The primary handler of this client; a <see cref="SocketsHttpHandler"/> of its own when <see langword="null"/>.</param>
+    public static void Configure(
+        IHttpClientBuilder builder,
+        Func<IServiceProvider, Polly.IAsyncPolicy<HttpResponseMessage>>? policy = null,
+        Func<IServiceProvider, HttpMessageHandler>? primary = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
 
@@ -39,7 +50,7 @@ internal static class PresenceHttpClient
 
         // Polly owns every timeout so that they all run on the injected TimeProvider.
         builder.ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
-        builder.AddPolicyHandler((services, _) => services.GetRequiredService<PresenceHttpPolicy>().Policy);
+        builder.AddPolicyHandler((services, _) => policy is null ? services.GetRequiredService<PresenceHttpPolicy>().Policy : policy(services));
         builder.ConfigureAdditionalHttpMessageHandlers((handlers, _) =>
         {
             foreach (var handler in GraphClientFactory.CreateDefaultHandlers())
@@ -53,6 +64,12 @@ internal static class PresenceHttpClient
                 handlers.Add(handler);
             }
         });
+        if (primary is not null)
+        {
+            builder.ConfigurePrimaryHttpMessageHandler(primary);
+            return;
+        }
+
         builder.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
         {
             AutomaticDecompression = DecompressionMethods.All,

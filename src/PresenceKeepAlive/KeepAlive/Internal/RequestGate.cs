@@ -25,6 +25,7 @@ internal sealed partial class RequestGate
     private readonly object _lock = new();
     private readonly SlidingLog _window;
     private readonly SlidingLog? _smoothing;
+    private readonly RequestGate? _parent;
     private int _reserved;
     private long _entered;
 
@@ -32,9 +33,14 @@ internal sealed partial class RequestGate
     /// <param name="limitPerWindow">The most attempts in any closed window; odd values fall back to Graph's 1,500.</param>
     /// <param name="window">The window; odd values fall back to Graph's 30 seconds.</param>
     /// <param name="clock">The engine's clock, shared with the scheduler.</param>
-    public RequestGate(int limitPerWindow, TimeSpan window, KeepAliveClock clock)
+    /// <param name="parent">
+    /// A wider budget every attempt must also pass (the app's global cap across all its tenants), on the same clock; or
+    /// <see langword="null"/>. Places are reserved and taken in both, this gate's lock first.
+    /// </param>
+    public RequestGate(int limitPerWindow, TimeSpan window, KeepAliveClock clock, RequestGate? parent = null)
     {
         ArgumentNullException.ThrowIfNull(clock);
+        _parent = parent;
         if (limitPerWindow <= 0 || window <= TimeSpan.Zero)
         {
             // Odd values must not crash the engine (options are validated at start-up elsewhere).
@@ -78,6 +84,9 @@ internal sealed partial class RequestGate
     /// <summary>Gets the sustained rate the gate allows, in attempts per second.</summary>
     public double RatePerSecond => LimitPerWindow / Window.TotalSeconds;
 
+    /// <summary>Gets the wider budget every attempt also passes, or <see langword="null"/>.</summary>
+    public RequestGate? Parent => _parent;
+
     /// <summary>Gets how many attempts have passed the gate since it was created.</summary>
     public long Entered => Interlocked.Read(ref _entered);
 
@@ -101,7 +110,7 @@ internal sealed partial class RequestGate
     {
         lock (_lock)
         {
-            if (!HasRoomLocked(Clock.NowTicks))
+            if (!HasRoomLocked(Clock.NowTicks) || (_parent is not null && !_parent.TryReserve()))
             {
                 return false;
             }
@@ -119,6 +128,7 @@ internal sealed partial class RequestGate
             if (_reserved > 0)
             {
                 _reserved--;
+                _parent?.Release();
             }
         }
     }
@@ -135,10 +145,11 @@ internal sealed partial class RequestGate
             var now = Clock.NowTicks;
             if (reserved && _reserved > 0)
             {
-                // A place was held for it since it was reserved: it fits (see the remarks).
+                // A place was held for it since it was reserved: it fits (see the remarks), in the parent too.
                 _reserved--;
+                _parent?.TryEnter(reserved: true);
             }
-            else if (!HasRoomLocked(now))
+            else if (!HasRoomLocked(now) || (_parent is not null && !_parent.TryEnter(reserved: false)))
             {
                 return false;
             }
@@ -160,7 +171,8 @@ internal sealed partial class RequestGate
         lock (_lock)
         {
             var next = _window.NextFreeTicks(nowTicks, _reserved);
-            return _smoothing is null ? next : Math.Max(next, _smoothing.NextFreeTicks(nowTicks, _reserved));
+            next = _smoothing is null ? next : Math.Max(next, _smoothing.NextFreeTicks(nowTicks, _reserved));
+            return _parent is null ? next : Math.Max(next, _parent.NextFreeTicks(nowTicks));
         }
     }
 

@@ -61,6 +61,23 @@ internal static class PresenceKeepAliveOptionsBinder
         overlay.Bind(options);
     }
 
+    /// <summary>
+    /// Binds the settings of <paramref name="configuration"/> that every registration listed under
+    /// <paramref name="registrationsKey"/> shares: all but that list and the per-registration lists (<c>Sessions</c>, <c>Apps</c>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A duration is neither TimeSpan text nor an ISO 8601 duration.</exception>
+    public static void BindDefaults(IConfiguration configuration, PresenceKeepAliveOptions options, string registrationsKey)
+    {
+        string[] excluded = [registrationsKey, nameof(PresenceKeepAliveOptions.Sessions), nameof(PresenceKeepAliveOptions.Apps)];
+        var defaults = new ConfigurationBuilder()
+            .AddInMemoryCollection(configuration.AsEnumerable(makePathsRelative: true)
+                .Where(pair => pair.Value is not null && !excluded.Any(key =>
+                    pair.Key.Equals(key, StringComparison.OrdinalIgnoreCase) ||
+                    pair.Key.StartsWith(key + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase))))
+            .Build();
+        Bind(defaults, options);
+    }
+
     private static bool IsTimeSpanText(string value) => TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out _);
 
     private static bool TryParseIso8601(string value, out TimeSpan duration)

@@ -1,0 +1,197 @@
+namespace PresenceKeepAlive.Registrations.Internal;
+
+/// <summary>
+/// A user's session in an app pool: it forwards to the session of the app that keeps the user, and follows the user when
+/// the pool moves it to another app. During a move, calls wait for it and then apply to the new app, the latest desire
+/// winning, so that no state ever reaches two apps.
+/// </summary>
+internal sealed class PooledSession : IPresenceSession
+{
+    private readonly object _lock = new();
+    private readonly EventHandler<PresenceSessionStatusChangedEventArgs> _forward;
+    private IPresenceSession _current;
+    private Task? _moving;
+    private Task _afterMove = Task.CompletedTask;
+    private bool _hasPending;
+    private PresenceState? _pending;
+
+    private readonly Action<PooledSession>? _disposed;
+
+    public PooledSession(string userId, AppSlot slot, IPresenceSession current, Action<PooledSession>? disposed = null)
+    {
+        _disposed = disposed;
+        UserId = userId;
+        Slot = slot;
+        _current = current;
+        _forward = (_, e) => StatusChanged?.Invoke(this, e);
+        _current.StatusChanged += _forward;
+    }
+
+    public event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
+
+    public string UserId { get; }
+
+    /// <summary>Gets the app that keeps the user now.</summary>
+    public AppSlot Slot { get; private set; }
+
+    public PresenceState? DesiredState
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _moving is not null && _hasPending ? _pending : _current.DesiredState;
+            }
+        }
+    }
+
+    public PresenceSessionStatus Status => Current.Status;
+
+    public DateTimeOffset? LastConfirmedAt => Current.LastConfirmedAt;
+
+    public DateTimeOffset? NextRefreshAt => Current.NextRefreshAt;
+
+    public PresenceRequestException? LastError => Current.LastError;
+
+    /// <summary>Gets the session of the app that keeps the user now.</summary>
+    internal IPresenceSession Current
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _current;
+            }
+        }
+    }
+
+    public Task SetAsync(PresenceState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return Apply(state, cancellationToken);
+    }
+
+    public Task ClearAsync(CancellationToken cancellationToken = default) => Apply(null, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        // Signs off (when SignOffOnDispose) through the app that keeps the user, then leaves the pool.
+        await Current.DisposeAsync().ConfigureAwait(false);
+        _disposed?.Invoke(this);
+    }
+
+    /// <summary>
+    /// Moves the user to <paramref name="target"/>: signs it off from its app first (when that app ever set it), then
+    /// sets the latest desired state with the new app. Returns when the new app's set was answered (or failed: the
+    /// session's status shows it and it retries on its own).
+    /// </summary>
+    internal async Task MoveAsync(AppSlot target, Action<AppSlot, Exception> signOffFailed)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IPresenceSession old;
+        AppSlot oldSlot;
+        PresenceState? desired;
+        lock (_lock)
+        {
+            if (ReferenceEquals(Slot, target) || _moving is not null)
+            {
+                return;
+            }
+
+            old = _current;
+            oldSlot = Slot;
+            desired = old.DesiredState;
+            _moving = done.Task;
+            _hasPending = false;
+        }
+
+        try
+        {
+            if (old.Status is not (PresenceSessionStatus.NotStarted or PresenceSessionStatus.Cleared))
+            {
+                try
+                {
+                    // Through the old app's scheduler: in parallel with the other moves, ahead of its refreshes, within its budget.
+                    await old.ClearAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
+                {
+                    signOffFailed(oldSlot, ex);
+                }
+            }
+
+            // Cleared already (or retrying its sign-off in the background): disposing sends nothing more than that.
+            _ = old.DisposeAsync().AsTask();
+            var next = target.Manager.GetOrCreate(UserId);
+            lock (_lock)
+            {
+                old.StatusChanged -= _forward;
+                next.StatusChanged += _forward;
+                _current = next;
+                Slot = target;
+                var state = _hasPending ? _pending : desired;
+                _afterMove = state is null ? Task.CompletedTask : next.SetAsync(state);
+                _moving = null;
+                _hasPending = false;
+                _pending = null;
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _moving = null;
+            }
+
+            done.TrySetResult();
+        }
+
+        Task applied;
+        lock (_lock)
+        {
+            applied = _afterMove;
+        }
+
+        try
+        {
+            await applied.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The new app's session shows and retries it; the move itself is done.
+        }
+    }
+
+    private Task Apply(PresenceState? state, CancellationToken cancellationToken)
+    {
+        Task moving;
+        lock (_lock)
+        {
+            if (_moving is null)
+            {
+                // Recorded synchronously under the lock, so that a move starting next reads this desire.
+                return state is null ? _current.ClearAsync(cancellationToken) : _current.SetAsync(state, cancellationToken);
+            }
+
+            _hasPending = true;
+            _pending = state;
+            moving = _moving;
+        }
+
+        return AfterMoveAsync(moving, cancellationToken);
+    }
+
+    private async Task AfterMoveAsync(Task moving, CancellationToken cancellationToken)
+    {
+        await moving.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task applied;
+        lock (_lock)
+        {
+            applied = _afterMove;
+        }
+
+        // The move applied the latest desire (this one or a later one) to the new app: wait for that send, as a
+        // session's callers wait for the first send at least as new as their own.
+        await applied.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

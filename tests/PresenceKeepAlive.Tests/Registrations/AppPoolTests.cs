@@ -1,0 +1,184 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace PresenceKeepAlive.Tests.Registrations;
+
+/// <summary>Several app registrations for one tenant: each user kept by one app, moved with sign-off first.</summary>
+public class AppPoolTests
+{
+    private const string AppC = "a3333333-0000-4000-8000-000000000003";
+    private const int Users = 90;
+
+    private static string User(int i) => $"0a1b2c3d-0000-4000-9000-{i:x12}";
+
+    private static (IHost Host, RecordingGraphHandler Graph, FakeLogCollector Logs) CreateHost(int users, int? rateLimit = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["PresenceKeepAlive:BaseUrl"] = NamedRegistrationTests.Emulator,
+            ["PresenceKeepAlive:Tenants:big:TenantId"] = NamedRegistrationTests.Contoso,
+            ["PresenceKeepAlive:Tenants:big:Apps:0:ClientId"] = NamedRegistrationTests.AppA,
+            ["PresenceKeepAlive:Tenants:big:Apps:1:ClientId"] = NamedRegistrationTests.AppB,
+        };
+        if (rateLimit is { } limit)
+        {
+            settings["PresenceKeepAlive:Tenants:big:RateLimitPerWindow"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+            // Signing a thousand users off at one a second would take the whole shutdown timeout.
+            settings["PresenceKeepAlive:SignOffOnStop"] = "false";
+            settings["PresenceKeepAlive:SignOffOnDispose"] = "false";
+        }
+
+        for (var i = 0; i < users; i++)
+        {
+            settings[$"PresenceKeepAlive:Tenants:big:Sessions:{i}:UserId"] = User(i);
+        }
+
+        var graph = new RecordingGraphHandler();
+        var logs = new FakeLogCollector();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.AddProvider(new FakeLoggerProvider(logs));
+        builder.Services.AddPresenceRegistrations(builder.Configuration.GetSection("PresenceKeepAlive"), (_, p) => p.HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(() => graph));
+        return (builder.Build(), graph, logs);
+    }
+
+    [Test]
+    public async Task StartAsync_TwoApps_SetsEachUserThroughExactlyOneAppWithThatAppsToken()
+    {
+        var (host, graph, _) = CreateHost(Users);
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            await graph.WaitForRequestsAsync(Users);
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+
+            var sets = graph.Requests.Where(r => r.Operation == "setPresence").ToList();
+            Assert.That(sets.Select(r => r.UserSegment).Distinct().Count(), Is.EqualTo(Users), "one set per user");
+            foreach (var set in sets)
+            {
+                var sessionId = (string?)set.Json!["sessionId"];
+                Assert.That(sessionId, Is.EqualTo(pool.GetClientId(set.UserSegment!)), set.UserSegment);
+                Assert.That((string?)NamedRegistrationTests.TokenPayload(set)["appid"], Is.EqualTo(sessionId), "the app's own token");
+            }
+
+            var perApp = sets.GroupBy(r => (string?)r.Json!["sessionId"]).ToDictionary(g => g.Key!, g => g.Count());
+            Assert.That(perApp.Keys, Is.EquivalentTo(new[] { NamedRegistrationTests.AppA, NamedRegistrationTests.AppB }));
+            Assert.That(perApp.Values, Has.All.InRange(Users / 4, Users * 3 / 4));
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task AddAppAsync_ThirdApp_SignsEachMovedUserOffItsOldAppBeforeTheNewAppSetsIt()
+    {
+        var (host, graph, _) = CreateHost(Users);
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            await graph.WaitForRequestsAsync(Users);
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            var before = Enumerable.Range(0, Users).ToDictionary(User, u => pool.GetClientId(User(u)));
+            var held = pool.GetOrCreate(User(0));
+
+            var moved = await pool.AddAppAsync(new PresenceAppRegistration { ClientId = AppC });
+
+            var after = Enumerable.Range(0, Users).ToDictionary(User, u => pool.GetClientId(User(u)));
+            var movedUsers = after.Where(p => p.Value != before[p.Key]).Select(p => p.Key).ToList();
+            Assert.That(moved, Is.EqualTo(movedUsers.Count));
+            Assert.That(moved, Is.InRange(Users / 6, Users / 2), "about a third");
+            Assert.That(movedUsers.Select(u => after[u]), Has.All.EqualTo(AppC), "users move only to the new app");
+            Assert.That(pool.ClientIds, Is.EqualTo(new[] { NamedRegistrationTests.AppA, NamedRegistrationTests.AppB, AppC }));
+
+            await graph.WaitForRequestsAsync(Users + (2 * moved));
+            var requests = graph.Requests;
+            foreach (var user in movedUsers)
+            {
+                var clear = requests.Select((r, i) => (r, i)).Single(x => x.r.UserSegment == user && x.r.Operation == "clearPresence");
+                var set = requests.Select((r, i) => (r, i)).Single(x => x.r.UserSegment == user && x.r.Operation == "setPresence" && (string?)x.r.Json!["sessionId"] == AppC);
+                Assert.That((string?)clear.r.Json!["sessionId"], Is.EqualTo(before[user]), "signed off from the old app");
+                Assert.That(clear.i, Is.LessThan(set.i), $"{user}: signed off from the old app before the new app set it");
+                Assert.That((string?)set.r.Json!["availability"], Is.EqualTo("Available"), "the desired state goes with the user");
+            }
+
+            Assert.That(requests.Where(r => r.Operation == "clearPresence").Select(r => r.UserSegment), Is.EquivalentTo(movedUsers), "no other user is touched");
+            Assert.That(pool.Count, Is.EqualTo(Users));
+            Assert.That(pool.Sessions.Select(s => s.Status), Has.All.EqualTo(PresenceSessionStatus.Active));
+            Assert.That(pool.GetOrCreate(User(0)), Is.SameAs(held), "a session a caller holds stays valid across moves");
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task RemoveAppAsync_MovesOnlyItsUsersAndRefusesTheLastApp()
+    {
+        var (host, graph, _) = CreateHost(Users);
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            await graph.WaitForRequestsAsync(Users);
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            var onB = Enumerable.Range(0, Users).Select(User).Where(u => pool.GetClientId(u) == NamedRegistrationTests.AppB).ToList();
+
+            var moved = await pool.RemoveAppAsync(NamedRegistrationTests.AppB);
+            await graph.WaitForRequestsAsync(Users + (2 * moved));
+
+            Assert.That(moved, Is.EqualTo(onB.Count));
+            Assert.That(onB.Select(pool.GetClientId), Has.All.EqualTo(NamedRegistrationTests.AppA));
+            Assert.That(graph.Requests.Where(r => r.Operation == "clearPresence").Select(r => (string?)r.Json!["sessionId"]), Has.All.EqualTo(NamedRegistrationTests.AppB));
+            var last = await Assert.ThrowsAsync<InvalidOperationException>(() => pool.RemoveAppAsync(NamedRegistrationTests.AppA));
+            Assert.That(last!.Message, Is.EqualTo($"App {NamedRegistrationTests.AppA} is the last app of registration 'big': a registration keeps at least one."));
+            var unknown = await Assert.ThrowsAsync<ArgumentException>(() => pool.RemoveAppAsync(AppC));
+            Assert.That(unknown!.Message, Does.StartWith($"Registration 'big' has no app {AppC}; its apps are {NamedRegistrationTests.AppA}."));
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task DisposeAsync_PooledSession_SignsOffThroughItsAppAndLeavesThePool()
+    {
+        var (host, graph, _) = CreateHost(2);
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            await graph.WaitForRequestsAsync(2);
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            var session = pool.GetOrCreate(User(0));
+
+            await session.DisposeAsync();
+
+            var clear = graph.Requests.Single(r => r.Operation == "clearPresence");
+            Assert.That(clear.UserSegment, Is.EqualTo(User(0)));
+            Assert.That((string?)clear.Json!["sessionId"], Is.EqualTo(pool.GetClientId(User(0))));
+            Assert.That(pool.TryGet(User(0), out _), Is.False);
+            Assert.That(pool.Count, Is.EqualTo(1));
+            Assert.That(pool.GetOrCreate(User(0)), Is.Not.SameAs(session), "a new session for the user");
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task StartAsync_MoreUsersThanTheAppsCarry_WarnsHowManyMoreAppRegistrationsTheyNeed()
+    {
+        // 30 requests per 30 s: one app carries 0.97 x 1/s x 300 s = 291 Available sessions; 1,000 need 4 apps.
+        var (host, graph, logs) = CreateHost(1_000, rateLimit: 30);
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+
+            var warning = logs.GetSnapshot().Single(r => r.Id.Id == 230);
+            Assert.That(warning.Level, Is.EqualTo(LogLevel.Warning));
+            Assert.That(warning.Message, Is.EqualTo(
+                $"Registration big (tenant {NamedRegistrationTests.Contoso}): its 1000 sessions need about 4 app registrations at 291 Available sessions each within one app's rate budget, and 2 are configured: add 2 more app registrations to Apps."));
+            await host.StopAsync();
+        }
+    }
+}
