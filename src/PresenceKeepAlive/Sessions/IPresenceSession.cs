@@ -61,23 +61,19 @@ public interface IPresenceSession : IAsyncDisposable
     /// Gets what others saw for this user at the last read-back (<see cref="PresenceKeepAliveOptions.ReadBack"/>), with
     /// when it was read, or <see langword="null"/> before the first read or with read-back off.
     /// </summary>
-    SeenPresence? SeenPresence => null;
+    SeenPresence? SeenPresence { get; }
 
     /// <summary>
     /// Gets the difference between <see cref="DesiredState"/> and what others see, once it has lasted longer than the
     /// read-back grace period, with its inferred reason; <see langword="null"/> while they agree (or with read-back off).
     /// </summary>
-    PresenceMismatch? Mismatch => null;
+    PresenceMismatch? Mismatch { get; }
 
     /// <summary>
     /// Raised when <see cref="Mismatch"/> appears, changes its reason, or clears. Handlers run on an engine thread and must
     /// not block; an exception from a handler is logged and does not stop the session.
     /// </summary>
-    event EventHandler<PresenceMismatchChangedEventArgs>? MismatchChanged
-    {
-        add { }
-        remove { }
-    }
+    event EventHandler<PresenceMismatchChangedEventArgs>? MismatchChanged;
 
     /// <summary>
     /// Sets this user's own preferred presence (<c>setUserPreferredPresence</c>). It is <b>user-level</b>: it beats every
@@ -91,17 +87,13 @@ public interface IPresenceSession : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="presence"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="expiration"/> is not longer than zero, or longer than 30 days; nothing was sent.</exception>
     /// <exception cref="PresenceRequestException">The request failed.</exception>
-    /// <exception cref="NotSupportedException">This session's implementation cannot send it.</exception>
-    Task SetPreferredPresenceAsync(PreferredPresence presence, TimeSpan? expiration = null, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("This presence session does not support preferred presence.");
+    Task SetPreferredPresenceAsync(PreferredPresence presence, TimeSpan? expiration = null, CancellationToken cancellationToken = default);
 
     /// <summary>Clears this user's own preferred presence (<c>clearUserPreferredPresence</c>): the sessions' aggregate shows again. User-level, one-shot.</summary>
     /// <param name="cancellationToken">Withdraws the request if it has not been sent, or cancels it.</param>
     /// <returns>A task that completes when the service accepted it.</returns>
     /// <exception cref="PresenceRequestException">The request failed.</exception>
-    /// <exception cref="NotSupportedException">This session's implementation cannot send it.</exception>
-    Task ClearPreferredPresenceAsync(CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("This presence session does not support preferred presence.");
+    Task ClearPreferredPresenceAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Sets this user's status message (<c>setStatusMessage</c>). User-level, one-shot, through the engine's rate budget.</summary>
     /// <param name="message">The message and its optional expiry.</param>
@@ -110,15 +102,11 @@ public interface IPresenceSession : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The message's expiry has already passed; nothing was sent.</exception>
     /// <exception cref="PresenceRequestException">The request failed.</exception>
-    /// <exception cref="NotSupportedException">This session's implementation cannot send it.</exception>
-    Task SetStatusMessageAsync(PresenceStatusMessage message, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("This presence session does not support status messages.");
+    Task SetStatusMessageAsync(PresenceStatusMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>Clears this user's status message (<c>setStatusMessage</c> with empty content). User-level, one-shot.</summary>
     /// <param name="cancellationToken">Withdraws the request if it has not been sent, or cancels it.</param>
     /// <returns>A task that completes when the service accepted it.</returns>
     /// <exception cref="PresenceRequestException">The request failed.</exception>
-    /// <exception cref="NotSupportedException">This session's implementation cannot send it.</exception>
-    Task ClearStatusMessageAsync(CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("This presence session does not support status messages.");
+    Task ClearStatusMessageAsync(CancellationToken cancellationToken = default);
 }

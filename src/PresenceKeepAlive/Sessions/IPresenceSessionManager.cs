@@ -56,9 +56,7 @@ public interface IPresenceSessionManager
     /// <exception cref="ArgumentNullException"><paramref name="userIds"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A user id is not valid; nothing was sent.</exception>
     /// <exception cref="PresenceRequestException">A request failed.</exception>
-    /// <exception cref="NotSupportedException">This manager's implementation cannot read presence.</exception>
-    Task<IReadOnlyList<SeenPresence>> GetPresencesAsync(IEnumerable<string> userIds, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("This presence session manager does not support reading presence.");
+    Task<IReadOnlyList<SeenPresence>> GetPresencesAsync(IEnumerable<string> userIds, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Signs this application's presence session off for <paramref name="userId"/> (<c>clearPresence</c>) even when this
@@ -71,7 +69,5 @@ public interface IPresenceSessionManager
     /// <returns>A task that completes when the session is signed off.</returns>
     /// <exception cref="ArgumentException">The user id is not valid; nothing was sent.</exception>
     /// <exception cref="PresenceRequestException">The request failed.</exception>
-    /// <exception cref="NotSupportedException">This manager's implementation cannot send it.</exception>
-    Task SignOffAsync(string userId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("This presence session manager does not support signing off sessions it does not hold.");
+    Task SignOffAsync(string userId, CancellationToken cancellationToken = default);
 }

@@ -17,9 +17,27 @@ internal sealed class FakeSession(string userId) : IPresenceSession
 
     public PresenceRequestException? LastError { get; set; }
 
+    public SeenPresence? SeenPresence => null;
+
+    public PresenceMismatch? Mismatch => null;
+
     public event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
 
+    public event EventHandler<PresenceMismatchChangedEventArgs>? MismatchChanged
+    {
+        add { }
+        remove { }
+    }
+
     public Task SetAsync(PresenceState state, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task SetPreferredPresenceAsync(PreferredPresence presence, TimeSpan? expiration = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task ClearPreferredPresenceAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task SetStatusMessageAsync(PresenceStatusMessage message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task ClearStatusMessageAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task ClearAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
@@ -72,6 +90,10 @@ internal sealed class FakeManager : IPresenceSessionManager
     }
 
     public Task<PresenceSignOffResult> SignOffAllAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<IReadOnlyList<SeenPresence>> GetPresencesAsync(IEnumerable<string> userIds, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task SignOffAsync(string userId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -47,6 +47,36 @@ public class AppPoolTests
     }
 
     [Test]
+    public async Task UserLevelRequests_PooledSessionAndUnheldUser_GoThroughTheAppThatKeepsTheUser()
+    {
+        var (host, graph, _) = CreateHost(users: 0);
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            var held = pool.GetOrCreate(User(1));
+
+            await held.SetStatusMessageAsync(new PresenceStatusMessage("On a call until 3 pm"));
+            await held.SetPreferredPresenceAsync(PreferredPresence.DoNotDisturb);
+            await pool.SignOffAsync(User(2));
+
+            var requests = graph.Requests.ToList();
+            Assert.That(requests.Select(r => r.Operation), Is.EqualTo(new[] { "setStatusMessage", "setUserPreferredPresence", "clearPresence" }));
+            Assert.Multiple(() =>
+            {
+                Assert.That(requests[0].UserSegment, Is.EqualTo(User(1)));
+                Assert.That((string?)NamedRegistrationTests.TokenPayload(requests[0])["appid"], Is.EqualTo(pool.GetClientId(User(1))));
+                Assert.That((string?)NamedRegistrationTests.TokenPayload(requests[1])["appid"], Is.EqualTo(pool.GetClientId(User(1))));
+                Assert.That(requests[2].UserSegment, Is.EqualTo(User(2)));
+                Assert.That((string?)requests[2].Json!["sessionId"], Is.EqualTo(pool.GetClientId(User(2))), "the app that would keep the user");
+                Assert.That((string?)NamedRegistrationTests.TokenPayload(requests[2])["appid"], Is.EqualTo(pool.GetClientId(User(2))));
+            });
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
     public async Task StartAsync_TwoApps_SetsEachUserThroughExactlyOneAppWithThatAppsToken()
     {
         var (host, graph, _) = CreateHost(Users);

@@ -9,6 +9,7 @@ internal sealed class PooledSession : IPresenceSession
 {
     private readonly object _lock = new();
     private readonly EventHandler<PresenceSessionStatusChangedEventArgs> _forward;
+    private readonly EventHandler<PresenceMismatchChangedEventArgs> _forwardMismatch;
     private IPresenceSession _current;
     private Task? _moving;
     private Task _afterMove = Task.CompletedTask;
@@ -24,10 +25,14 @@ internal sealed class PooledSession : IPresenceSession
         Slot = slot;
         _current = current;
         _forward = (_, e) => StatusChanged?.Invoke(this, e);
+        _forwardMismatch = (_, e) => MismatchChanged?.Invoke(this, e);
         _current.StatusChanged += _forward;
+        _current.MismatchChanged += _forwardMismatch;
     }
 
     public event EventHandler<PresenceSessionStatusChangedEventArgs>? StatusChanged;
+
+    public event EventHandler<PresenceMismatchChangedEventArgs>? MismatchChanged;
 
     public string UserId { get; }
 
@@ -53,6 +58,10 @@ internal sealed class PooledSession : IPresenceSession
 
     public PresenceRequestException? LastError => Current.LastError;
 
+    public SeenPresence? SeenPresence => Current.SeenPresence;
+
+    public PresenceMismatch? Mismatch => Current.Mismatch;
+
     /// <summary>Gets the session of the app that keeps the user now.</summary>
     internal IPresenceSession Current
     {
@@ -72,6 +81,19 @@ internal sealed class PooledSession : IPresenceSession
     }
 
     public Task ClearAsync(CancellationToken cancellationToken = default) => Apply(null, cancellationToken);
+
+    // User-level one-shot requests: through the app that keeps the user now, within that app's budget.
+    public Task SetPreferredPresenceAsync(PreferredPresence presence, TimeSpan? expiration = null, CancellationToken cancellationToken = default) =>
+        Current.SetPreferredPresenceAsync(presence, expiration, cancellationToken);
+
+    public Task ClearPreferredPresenceAsync(CancellationToken cancellationToken = default) =>
+        Current.ClearPreferredPresenceAsync(cancellationToken);
+
+    public Task SetStatusMessageAsync(PresenceStatusMessage message, CancellationToken cancellationToken = default) =>
+        Current.SetStatusMessageAsync(message, cancellationToken);
+
+    public Task ClearStatusMessageAsync(CancellationToken cancellationToken = default) =>
+        Current.ClearStatusMessageAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -126,7 +148,9 @@ internal sealed class PooledSession : IPresenceSession
             lock (_lock)
             {
                 old.StatusChanged -= _forward;
+                old.MismatchChanged -= _forwardMismatch;
                 next.StatusChanged += _forward;
+                next.MismatchChanged += _forwardMismatch;
                 _current = next;
                 Slot = target;
                 var state = _hasPending ? _pending : desired;

@@ -112,6 +112,26 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
         return new PresenceSignOffResult(signedOff, failed);
     }
 
+    /// <summary>Reads through the pool's first app (reading does not depend on which app set a user), within its budget.</summary>
+    public Task<IReadOnlyList<SeenPresence>> GetPresencesAsync(IEnumerable<string> userIds, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return Slots[0].Manager.GetPresencesAsync(userIds, cancellationToken);
+    }
+
+    /// <summary>Signs the user off from the app the pool assigns it to: the app whose session a restarted process left behind.</summary>
+    public Task SignOffAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        PresenceRequestValidator.ValidateUserId(userId, nameof(userId));
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_sessions.TryGetValue(userId, out var held))
+        {
+            return held.ClearAsync(cancellationToken);
+        }
+
+        return SlotFor(userId, Slots).Manager.SignOffAsync(userId, cancellationToken);
+    }
+
     public async Task<int> AddAppAsync(PresenceAppRegistration app, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(app);
