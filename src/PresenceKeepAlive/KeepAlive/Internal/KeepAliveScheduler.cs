@@ -343,7 +343,16 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     }
 
     /// <summary>Dispatches everything that can go now and re-arms the timer. Safe to call from any thread, re-entrantly.</summary>
-    public void Pump()
+    public void Pump() => Pump(null);
+
+    /// <summary>
+    /// Dispatches everything that can go now and re-arms the timer, like <see cref="Pump()"/>; if among what goes now is
+    /// a state change of <paramref name="caller"/> (the session whose <c>SetAsync</c> or <c>ClearAsync</c> is pumping),
+    /// that one send runs on the calling thread, in the caller's execution context, after every other item taken has
+    /// been queued to the thread pool. Other users' sends never run here.
+    /// </summary>
+    /// <param name="caller">The session whose own state change may run inline, or <see langword="null"/>.</param>
+    public void Pump(IScheduledWork? caller)
     {
         lock (_gate)
         {
@@ -357,6 +366,9 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         }
 
         List<(IScheduledWork Target, long Token)>? missed = null;
+        var own = default(WorkItem);
+        SendTicket? ownTicket = null;
+        var ownProbe = false;
         try
         {
             while (true)
@@ -386,6 +398,15 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 }
 
                 var ticket = new SendTicket(_budget, reserved: true, retriesAllowed, _clock.TimeProvider.GetTimestamp());
+                if (ownTicket is null && caller is not null && ReferenceEquals(item.Target, caller) && item.Priority == WorkPriority.StateChange)
+                {
+                    // The caller's own state change: sent on its thread once the others taken with it are on their way.
+                    own = item;
+                    ownTicket = ticket;
+                    ownProbe = probe;
+                    continue;
+                }
+
                 if (_inlineDispatch)
                 {
                     _ = DispatchAsync(item, ticket, probe);
@@ -416,7 +437,19 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 _pumping = false;
             }
 
+            if (ownTicket is not null)
+            {
+                // Taken but not started: let it go the usual way rather than leak its place and its in-flight count.
+                _ = DispatchAsync(own, ownTicket, ownProbe);
+            }
+
             throw;
+        }
+
+        if (ownTicket is not null)
+        {
+            // Runs to the send's first wait here; its completion continues on whichever thread completes the request.
+            _ = DispatchAsync(own, ownTicket, ownProbe);
         }
 
         if (missed is not null)

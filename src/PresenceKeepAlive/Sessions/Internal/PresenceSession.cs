@@ -160,11 +160,20 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             Commit(ref fx);
         }
 
-        Run(ref fx);
+        // The caller's own state change may be sent on its thread (see KeepAliveScheduler.Pump(IScheduledWork)).
+        Run(ref fx, callersOwn: true);
         return task.WaitAsync(cancellationToken);
     }
 
-    public Task ClearAsync(CancellationToken cancellationToken = default)
+    public Task ClearAsync(CancellationToken cancellationToken = default) => ClearAsync(cancellationToken, sendOnCallersThread: true);
+
+    /// <summary>Signs off, like <see cref="ClearAsync(CancellationToken)"/>.</summary>
+    /// <param name="cancellationToken">Stops the wait (not the sign-off).</param>
+    /// <param name="sendOnCallersThread">
+    /// Whether the sign-off may be sent on the calling thread when it can go at once (a user's own call); the manager's
+    /// sign-off of every session passes <see langword="false"/>, so that its sends go out in parallel on engine threads.
+    /// </param>
+    internal Task ClearAsync(CancellationToken cancellationToken, bool sendOnCallersThread)
     {
         var fx = default(SessionEffects);
         Task task;
@@ -178,7 +187,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             Commit(ref fx);
         }
 
-        Run(ref fx);
+        Run(ref fx, sendOnCallersThread);
         return task.WaitAsync(cancellationToken);
     }
 
@@ -205,7 +214,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
             try
             {
                 using var giveUp = new CancellationTokenSource(Settings.SignOffOnDisposeLimit, _manager.TimeProvider);
-                await ClearAsync(giveUp.Token).ConfigureAwait(false);
+                await ClearAsync(giveUp.Token, sendOnCallersThread: false).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
             {
@@ -369,7 +378,12 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
     }
 
     /// <summary>The effects after the lock, in an order that no failing callback can break: waiters first, engine bookkeeping, logs, events, pump.</summary>
-    private void Run(ref SessionEffects fx)
+    /// <param name="fx">The effects.</param>
+    /// <param name="callersOwn">
+    /// Whether this runs inside the session's own <c>SetAsync</c>/<c>ClearAsync</c>: then a state change of this session
+    /// that can go at once is sent on the calling thread (its own work, in its own context; nobody else's).
+    /// </param>
+    private void Run(ref SessionEffects fx, bool callersOwn = false)
     {
         if (fx.Completions is { } completions)
         {
@@ -379,9 +393,11 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
                 {
                     completion.TrySetResult();
                 }
-                else
+                else if (completion.TrySetException(error))
                 {
-                    completion.TrySetException(error);
+                    // Observed here: a caller that stopped waiting (WaitAsync with its token) or never awaited must not
+                    // turn the failure into an UnobservedTaskException. Those who await still get it.
+                    _ = completion.Task.Exception;
                 }
             }
         }
@@ -432,7 +448,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
 
         if (fx.Schedule)
         {
-            _manager.Scheduler.Pump();
+            _manager.Scheduler.Pump(callersOwn ? this : null);
         }
     }
 

@@ -17,14 +17,6 @@ internal sealed class SessionWaiters
     {
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiters.Add(new Waiter(version, completion, parent));
-
-        // Callers wait through WaitAsync(cancellationToken), which does not observe this task: a caller that stopped
-        // waiting must not turn the send's later failure into an UnobservedTaskException.
-        _ = completion.Task.ContinueWith(
-            static t => _ = t.Exception,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
         return completion.Task;
     }
 
