@@ -53,6 +53,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     private readonly PriorityQueue<WorkItem, long> _timed = new();
     private readonly PriorityQueue<WorkItem, ReadyKey> _changes = new();
     private readonly PriorityQueue<WorkItem, ReadyKey> _ready = new();
+    private readonly PriorityQueue<WorkItem, ReadyKey> _long = new();
     private readonly PriorityQueue<(IScheduledWork Target, long Token), long> _watch = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _timer;
@@ -136,7 +137,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         {
             lock (_gate)
             {
-                return _timed.Count + _changes.Count + _ready.Count;
+                return _timed.Count + _changes.Count + _ready.Count + _long.Count;
             }
         }
     }
@@ -210,7 +211,16 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// afterwards, outside any lock of the target.
     /// </summary>
     /// <returns><see langword="false"/> when the scheduler has stopped.</returns>
-    public bool Schedule(IScheduledWork target, long token, WorkPriority priority, long dueTicks, long deadlineTicks)
+    /// <param name="target">The work.</param>
+    /// <param name="token">The target's token for this item.</param>
+    /// <param name="priority">What the item is for.</param>
+    /// <param name="dueTicks">When it is due.</param>
+    /// <param name="deadlineTicks">When the session lapses if no send of it has been accepted by then.</param>
+    /// <param name="orderTicks">
+    /// Where a refresh or retry is ordered among the others (at most <paramref name="deadlineTicks"/>); its deadline when
+    /// omitted (zero). A long-lived state's refresh is ordered earlier than its deadline (see <c>SessionTiming.RefreshOrder</c>).
+    /// </param>
+    public bool Schedule(IScheduledWork target, long token, WorkPriority priority, long dueTicks, long deadlineTicks, long orderTicks = 0)
     {
         lock (_gate)
         {
@@ -219,7 +229,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 return false;
             }
 
-            var item = new WorkItem(target, token, priority, dueTicks, deadlineTicks);
+            var item = new WorkItem(target, token, priority, dueTicks, deadlineTicks, orderTicks == 0 ? deadlineTicks : Math.Min(orderTicks, deadlineTicks));
             var now = NowTicks;
             if (dueTicks <= now)
             {
@@ -500,6 +510,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             _timed.Clear();
             _changes.Clear();
             _ready.Clear();
+            _long.Clear();
             _watch.Clear();
             _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return _inFlight == 0 ? Task.CompletedTask : _drained.Task;
@@ -559,7 +570,8 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             return;
         }
 
-        _ready.Enqueue(item, key);
+        // A long-lived state's refresh, ordered ahead of its deadline, waits in a queue of its own (see TryTakeNext).
+        (item.OrderTicks < item.DeadlineTicks ? _long : _ready).Enqueue(item, key);
         if (_watchingReady && item.Priority != WorkPriority.StateChange && !key.Missed)
         {
             _watch.Enqueue((item.Target, item.Token), item.DeadlineTicks);
@@ -606,34 +618,36 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
 
         while (true)
         {
+            var fromLong = false;
             while (_changes.TryPeek(out var stale, out _) && stale.Target.ScheduleToken != stale.Token)
             {
                 _changes.Dequeue();
             }
 
-            var hasKeep = false;
-            WorkItem keep = default;
-            ReadyKey keepKey = default;
-            while (_ready.TryPeek(out keep, out keepKey))
+            var hasReady = PeekKeep(_ready, now, out var keep, out var keepKey);
+            var urgentAt = hasReady && !keepKey.Missed ? keep.DeadlineTicks - (_marginTicks / 10) : long.MaxValue;
+            if (PeekKeep(_long, now, out var early, out var earlyKey))
             {
-                if (keep.Target.ScheduleToken != keep.Token)
+                if (!earlyKey.Missed)
                 {
-                    _ready.Dequeue();
-                    continue;
+                    urgentAt = Math.Min(urgentAt, early.DeadlineTicks - (_marginTicks / 10));
                 }
 
-                if (!keepKey.Missed && keep.DeadlineTicks < now)
+                // Refreshes by deadline, and long-lived states' refreshes by their due time plus a margin: the earlier of the
+                // two heads goes, but a deadline about to pass (a tenth of the margin left) goes before a long-lived state's
+                // refresh that could still wait (its deadline is later).
+                var readyUrgent = hasReady && !keepKey.Missed && now >= keep.DeadlineTicks - (_marginTicks / 10);
+                if (!hasReady || (!readyUrgent && earlyKey.CompareTo(keepKey) < 0) || (readyUrgent && !earlyKey.Missed && early.DeadlineTicks < keep.DeadlineTicks))
                 {
-                    // It missed its deadline while waiting: re-key it behind those that still can make theirs.
-                    _ready.Dequeue();
-                    _ready.Enqueue(keep, keepKey with { Missed = true });
-                    continue;
+                    keep = early;
+                    keepKey = earlyKey;
+                    fromLong = true;
                 }
 
-                hasKeep = true;
-                break;
+                hasReady = true;
             }
 
+            var hasKeep = hasReady;
             var hasChange = _changes.TryPeek(out _, out _);
             if (!hasChange && !hasKeep)
             {
@@ -680,16 +694,16 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             if (!_budget.TryReserve())
             {
                 var wake = _budget.NextFreeTicks(now);
-                if (hasKeep && hasChange && !urgent && !keepKey.Missed)
+                if (hasKeep && hasChange && !urgent && urgentAt > now)
                 {
-                    // Wake when the waiting refresh turns urgent, too.
-                    wake = Math.Min(wake, keep.DeadlineTicks - (_marginTicks / 10));
+                    // Wake when a waiting refresh turns urgent, too.
+                    wake = Math.Min(wake, urgentAt);
                 }
 
                 return Blocked(now, wake);
             }
 
-            var next = takeKeep ? _ready.Dequeue() : _changes.Dequeue();
+            var next = !takeKeep ? _changes.Dequeue() : fromLong ? _long.Dequeue() : _ready.Dequeue();
             if (_backingOff)
             {
                 _probeInFlight = true;
@@ -701,7 +715,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 SafeMetric(static m => m.RateBudgetWaited(), _metrics);
             }
 
-            if (_ready.Count == 0)
+            if (_ready.Count + _long.Count == 0)
             {
                 _watchingReady = false;
             }
@@ -709,6 +723,33 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             item = next;
             return true;
         }
+    }
+
+    /// <summary>
+    /// Peeks the head of a queue of refreshes and retries, dropping stale items and putting those that missed their
+    /// deadline while waiting behind those that can still make theirs.
+    /// </summary>
+    private static bool PeekKeep(PriorityQueue<WorkItem, ReadyKey> queue, long now, out WorkItem item, out ReadyKey key)
+    {
+        while (queue.TryPeek(out item, out key))
+        {
+            if (item.Target.ScheduleToken != item.Token)
+            {
+                queue.Dequeue();
+                continue;
+            }
+
+            if (!key.Missed && item.DeadlineTicks < now)
+            {
+                queue.Dequeue();
+                queue.Enqueue(item, key with { Missed = true });
+                continue;
+            }
+
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Notes that ready items must wait until <paramref name="wakeTicks"/>; from now on they are watched for missed deadlines.</summary>
@@ -719,11 +760,14 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         if (!_watchingReady)
         {
             _watchingReady = true;
-            foreach (var (waiting, key) in _ready.UnorderedItems)
+            foreach (var queue in new[] { _ready, _long })
             {
-                if (waiting.Priority != WorkPriority.StateChange && !key.Missed)
+                foreach (var (waiting, key) in queue.UnorderedItems)
                 {
-                    _watch.Enqueue((waiting.Target, waiting.Token), waiting.DeadlineTicks);
+                    if (waiting.Priority != WorkPriority.StateChange && !key.Missed)
+                    {
+                        _watch.Enqueue((waiting.Target, waiting.Token), waiting.DeadlineTicks);
+                    }
                 }
             }
         }
@@ -742,7 +786,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     private ReadyKey Key(in WorkItem item, long now)
     {
         var keep = item.Priority != WorkPriority.StateChange;
-        return new(keep ? 1 : 0, keep && item.DeadlineTicks < now, item.DeadlineTicks, _sequence++);
+        return new(keep ? 1 : 0, keep && item.DeadlineTicks < now, keep ? item.OrderTicks : item.DeadlineTicks, _sequence++);
     }
 
     private void Arm()
@@ -765,7 +809,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         }
 
         var now = NowTicks;
-        if (_timed.Count + _changes.Count + _ready.Count > 0)
+        if (_timed.Count + _changes.Count + _ready.Count + _long.Count > 0)
         {
             wake = Math.Min(wake, now + MaxSleepTicks);
         }
@@ -834,14 +878,14 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         }
     }
 
-    private readonly record struct WorkItem(IScheduledWork Target, long Token, WorkPriority Priority, long DueTicks, long DeadlineTicks);
+    private readonly record struct WorkItem(IScheduledWork Target, long Token, WorkPriority Priority, long DueTicks, long DeadlineTicks, long OrderTicks);
 
     /// <summary>
     /// The order within a ready queue: missed last, then deadline, then arrival. (Putting a session's repeated retries
     /// behind other sessions' refreshes was measured: with refreshes arriving in paced bursts a retry then waited out
     /// the burst and lapsed, and the capacity with 1% failures fell from 14,482 to 1,568.)
     /// </summary>
-    private readonly record struct ReadyKey(int Class, bool Missed, long DeadlineTicks, long Sequence) : IComparable<ReadyKey>
+    private readonly record struct ReadyKey(int Class, bool Missed, long OrderTicks, long Sequence) : IComparable<ReadyKey>
     {
         public int CompareTo(ReadyKey other)
         {
@@ -857,7 +901,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 return c;
             }
 
-            c = DeadlineTicks.CompareTo(other.DeadlineTicks);
+            c = OrderTicks.CompareTo(other.OrderTicks);
             return c != 0 ? c : Sequence.CompareTo(other.Sequence);
         }
     }

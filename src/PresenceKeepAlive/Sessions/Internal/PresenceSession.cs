@@ -347,7 +347,7 @@ internal sealed class PresenceSession : IPresenceSession, IScheduledWork
         if (fx.Schedule)
         {
             var token = ++_scheduleToken;
-            if (!_manager.Scheduler.Schedule(this, token, fx.Priority, fx.DueTicks, fx.DeadlineTicks))
+            if (!_manager.Scheduler.Schedule(this, token, fx.Priority, fx.DueTicks, fx.DeadlineTicks, fx.OrderTicks))
             {
                 // The engine has stopped: nothing will be sent.
                 _state.NextRefreshTicks = 0;

@@ -16,6 +16,9 @@ internal struct SessionEffects
     public long DueTicks;
     public long DeadlineTicks;
 
+    /// <summary>Where a refresh or retry is ordered among the others (see <see cref="KeepAlive.Internal.KeepAliveScheduler.Schedule"/>): its deadline unless said otherwise.</summary>
+    public long OrderTicks;
+
     /// <summary>Invalidate the queued item without queueing another.</summary>
     public bool Unschedule;
 
@@ -73,12 +76,15 @@ internal struct SessionEffects
         StatusChanges = Math.Min(StatusChanges + 1, 2);
     }
 
-    public void ScheduleAt(WorkPriority priority, long dueTicks, long deadlineTicks)
+    public void ScheduleAt(WorkPriority priority, long dueTicks, long deadlineTicks) => ScheduleAt(priority, dueTicks, deadlineTicks, deadlineTicks);
+
+    public void ScheduleAt(WorkPriority priority, long dueTicks, long deadlineTicks, long orderTicks)
     {
         Schedule = true;
         Priority = priority;
         DueTicks = dueTicks;
         DeadlineTicks = deadlineTicks;
+        OrderTicks = orderTicks;
     }
 
     public void CompleteWaiters(long upToVersion, Exception? error)
