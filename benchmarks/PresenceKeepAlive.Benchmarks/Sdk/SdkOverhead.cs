@@ -20,6 +20,7 @@ internal static class SdkOverhead
         var calls = 20_000;
         var rounds = 11;
         var allocations = false;
+        var profile = -1;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -32,6 +33,10 @@ internal static class SdkOverhead
                     break;
                 case "--allocations":
                     allocations = true;
+                    break;
+                case "--profile":
+                    // Only one case, for a profiler attached from outside (perf record): 0 engine alone, 1 SDK alone, 2 engine + SDK.
+                    profile = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
             }
         }
@@ -64,6 +69,17 @@ internal static class SdkOverhead
         for (var c = 0; c < cases.Length; c++)
         {
             results[c] = [];
+        }
+
+        if (profile >= 0)
+        {
+            for (var r = 0; r < rounds; r++)
+            {
+                var (cpu, _, bytes, _) = await MeasureAsync(cases[profile].Call, calls);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{cases[profile].Name}: {cpu:F2} µs CPU, {bytes:N0} B per call"));
+            }
+
+            return 0;
         }
 
         // Warm-up: long enough for tiered compilation to reach tier 1 on every path (a quarter round, as before, left

@@ -220,7 +220,8 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// Where a refresh or retry is ordered among the others (at most <paramref name="deadlineTicks"/>); its deadline when
     /// omitted (zero). A long-lived state's refresh is ordered earlier than its deadline (see <c>SessionTiming.RefreshOrder</c>).
     /// </param>
-    public bool Schedule(IScheduledWork target, long token, WorkPriority priority, long dueTicks, long deadlineTicks, long orderTicks = 0)
+    /// <param name="nowTicks">The engine time the caller has just read, or zero to read it here.</param>
+    public bool Schedule(IScheduledWork target, long token, WorkPriority priority, long dueTicks, long deadlineTicks, long orderTicks = 0, long nowTicks = 0)
     {
         lock (_gate)
         {
@@ -230,7 +231,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             }
 
             var item = new WorkItem(target, token, priority, dueTicks, deadlineTicks, orderTicks == 0 ? deadlineTicks : Math.Min(orderTicks, deadlineTicks));
-            var now = NowTicks;
+            var now = nowTicks != 0 ? nowTicks : NowTicks;
             if (dueTicks <= now)
             {
                 EnqueueReady(item, now);
@@ -376,6 +377,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         }
 
         List<(IScheduledWork Target, long Token)>? missed = null;
+        var now = long.MinValue;
         var own = default(WorkItem);
         SendTicket? ownTicket = null;
         var ownProbe = false;
@@ -388,17 +390,25 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 bool probe;
                 lock (_gate)
                 {
-                    CollectMissedDeadlines(ref missed);
-                    if (!TryTakeNext(out item))
+                    // The clock is read once a pump, and again when another pump was asked for meanwhile: reading it was a
+                    // good part of the engine's own cost per send. (A moment behind is on the safe side for the gate.)
+                    if (now == long.MinValue)
+                    {
+                        now = NowTicks;
+                    }
+
+                    CollectMissedDeadlines(ref missed, now);
+                    if (!TryTakeNext(out item, now))
                     {
                         if (_pumpRequested)
                         {
                             _pumpRequested = false;
+                            now = long.MinValue;
                             continue;
                         }
 
                         _pumping = false;
-                        Arm();
+                        Arm(now);
                         break;
                     }
 
@@ -579,14 +589,13 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     }
 
     /// <summary>Takes the watched items whose deadline has passed; their targets are told outside the lock.</summary>
-    private void CollectMissedDeadlines(ref List<(IScheduledWork Target, long Token)>? missed)
+    private void CollectMissedDeadlines(ref List<(IScheduledWork Target, long Token)>? missed, long now)
     {
         if (_stopped)
         {
             return;
         }
 
-        var now = NowTicks;
         while (_watch.TryPeek(out var watched, out var deadline) && deadline < now)
         {
             _watch.Dequeue();
@@ -597,7 +606,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         }
     }
 
-    private bool TryTakeNext(out WorkItem item)
+    private bool TryTakeNext(out WorkItem item, long now)
     {
         item = default;
         _readyWakeTicks = long.MaxValue;
@@ -606,7 +615,6 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             return false;
         }
 
-        var now = NowTicks;
         while (_timed.TryPeek(out var due, out var dueTicks) && dueTicks <= now)
         {
             _timed.Dequeue();
@@ -691,7 +699,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 }
             }
 
-            if (!_budget.TryReserve())
+            if (!_budget.TryReserve(now))
             {
                 var wake = _budget.NextFreeTicks(now);
                 if (hasKeep && hasChange && !urgent && urgentAt > now)
@@ -789,7 +797,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         return new(keep ? 1 : 0, keep && item.DeadlineTicks < now, keep ? item.OrderTicks : item.DeadlineTicks, _sequence++);
     }
 
-    private void Arm()
+    private void Arm(long now)
     {
         if (_stopped)
         {
@@ -808,14 +816,15 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             wake = Math.Min(wake, deadline + 1);
         }
 
-        var now = NowTicks;
         if (_timed.Count + _changes.Count + _ready.Count + _long.Count > 0)
         {
             wake = Math.Min(wake, now + MaxSleepTicks);
         }
 
-        if (wake == long.MaxValue || wake == _armedAt)
+        if (wake == long.MaxValue || (_armedAt != long.MaxValue && _armedAt <= wake))
         {
+            // Already armed no later: a wake-up earlier than needed only pumps and re-arms. (Re-arming on every pump, for
+            // a limit that moves with the clock, cost a timer-queue update per send.)
             return;
         }
 

@@ -97,11 +97,16 @@ internal sealed class RequestGate
 
     /// <summary>Reserves a place for the first attempt of a send about to be dispatched.</summary>
     /// <returns><see langword="false"/> when the window is full: nothing was reserved.</returns>
-    public bool TryReserve()
+    public bool TryReserve() => TryReserve(Clock.NowTicks);
+
+    /// <summary>Reserves a place, like <see cref="TryReserve()"/>, at <paramref name="nowTicks"/> (engine time the caller has just read).</summary>
+    /// <param name="nowTicks">The current engine time.</param>
+    /// <returns><see langword="false"/> when the window is full: nothing was reserved.</returns>
+    public bool TryReserve(long nowTicks)
     {
         lock (_lock)
         {
-            if (!HasRoomLocked(Clock.NowTicks))
+            if (!HasRoomLocked(nowTicks))
             {
                 return false;
             }

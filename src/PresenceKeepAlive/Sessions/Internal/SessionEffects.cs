@@ -27,8 +27,10 @@ internal struct SessionEffects
     public long CompleteUpTo;
     public Exception? CompleteError;
 
-    /// <summary>The waiters taken under the lock, completed after it.</summary>
-    public List<(TaskCompletionSource Completion, Exception? Error)>? Completions;
+    /// <summary>The waiters taken under the lock, completed after it with <see cref="CompletionError"/> (success when null): the first, and any more.</summary>
+    public TaskCompletionSource? Completion;
+    public List<TaskCompletionSource>? MoreCompletions;
+    public Exception? CompletionError;
 
     /// <summary>The status changes, in order; at most two per transition.</summary>
     public StatusChange First;
@@ -85,6 +87,20 @@ internal struct SessionEffects
         DueTicks = dueTicks;
         DeadlineTicks = deadlineTicks;
         OrderTicks = orderTicks;
+    }
+
+    /// <summary>Adds a waiter taken under the lock (one call of <see cref="SessionWaiters.TakeUpTo"/> takes them all with one error).</summary>
+    public void AddCompletion(TaskCompletionSource completion, Exception? error)
+    {
+        CompletionError = error;
+        if (Completion is null)
+        {
+            Completion = completion;
+        }
+        else
+        {
+            (MoreCompletions ??= []).Add(completion);
+        }
     }
 
     public void CompleteWaiters(long upToVersion, Exception? error)

@@ -34,14 +34,14 @@ internal sealed class SessionWaiters
         return default;
     }
 
-    /// <summary>Moves the waiters up to <paramref name="upToVersion"/> into <paramref name="completions"/>, to be completed after the lock.</summary>
-    public void TakeUpTo(long upToVersion, Exception? error, ref List<(TaskCompletionSource Completion, Exception? Error)>? completions)
+    /// <summary>Moves the waiters up to <paramref name="upToVersion"/> into <paramref name="fx"/>, to be completed after the lock.</summary>
+    public void TakeUpTo(long upToVersion, Exception? error, ref SessionEffects fx)
     {
         for (var i = _waiters.Count - 1; i >= 0; i--)
         {
             if (_waiters[i].Version <= upToVersion)
             {
-                (completions ??= []).Add((_waiters[i].Completion, error));
+                fx.AddCompletion(_waiters[i].Completion, error);
                 _waiters.RemoveAt(i);
             }
         }
