@@ -79,7 +79,9 @@ internal static class SdkConcurrentOverhead
 
     private static Action<PresenceKeepAliveOptions> Lifted(TimeSpan timeout) => o =>
     {
-        o.RateLimitPerWindow = int.MaxValue / 4;
+        // Far above the rate the round sends (the gate's log is one long per place: a fresh container per round must not
+        // hold gigabytes).
+        o.RateLimitPerWindow = 1_000_000;
         o.RateLimitWindow = TimeSpan.FromSeconds(1);
         o.SessionTimeout = timeout;
         o.Lease = TimeSpan.FromMinutes(5);

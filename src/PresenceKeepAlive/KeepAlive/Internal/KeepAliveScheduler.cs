@@ -43,6 +43,12 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     /// <summary>The longest the timer sleeps while work is queued, so that <see cref="KeepAliveClock.CatchUp"/> notices a resume promptly.</summary>
     private static readonly long MaxSleepTicks = TimeSpan.FromSeconds(30).Ticks;
 
+    /// <summary>The most sends queued to the thread pool as one work item.</summary>
+    private const int DispatchBatch = 16;
+
+    /// <summary>The shortest time between two timer wake-ups (20 ms: a place of a 50-a-second budget).</summary>
+    private static readonly long CoalesceTicks = TimeSpan.FromMilliseconds(20).Ticks;
+
     private static int s_pendingDispatches;
 
     private readonly object _gate = new();
@@ -66,6 +72,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     private long _armedAt = long.MaxValue;
     private long _readyWakeTicks = long.MaxValue;
     private long _heldUntilTicks = long.MinValue;
+    private long _lastWakeTicks = long.MinValue / 2;
     private long _lastShortageTicks = long.MinValue;
     private int _inFlight;
     private bool _pumping;
@@ -377,6 +384,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         }
 
         List<(IScheduledWork Target, long Token)>? missed = null;
+        List<Dispatch>? batch = null;
         var now = long.MinValue;
         var own = default(WorkItem);
         SendTicket? ownTicket = null;
@@ -433,21 +441,15 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                     continue;
                 }
 
+                // Queued in batches: one thread-pool work item per DispatchBatch sends taken in this pump (each send still
+                // starts on a pool thread with no execution context), not one each.
                 Interlocked.Increment(ref s_pendingDispatches);
-                ThreadPool.UnsafeQueueUserWorkItem(
-                    static s =>
-                    {
-                        try
-                        {
-                            _ = s.Scheduler.DispatchAsync(s.Item, s.Ticket, s.Probe);
-                        }
-                        finally
-                        {
-                            Interlocked.Decrement(ref s_pendingDispatches);
-                        }
-                    },
-                    (Scheduler: this, Item: item, Ticket: ticket, Probe: probe),
-                    preferLocal: false);
+                (batch ??= new List<Dispatch>(4)).Add(new Dispatch(item, ticket, probe));
+                if (batch.Count == DispatchBatch)
+                {
+                    QueueBatch(batch);
+                    batch = null;
+                }
             }
         }
         catch
@@ -457,6 +459,11 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
                 _pumping = false;
             }
 
+            if (batch is not null)
+            {
+                QueueBatch(batch);
+            }
+
             if (ownTicket is not null)
             {
                 // Taken but not started: let it go the usual way rather than leak its place and its in-flight count.
@@ -464,6 +471,11 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             }
 
             throw;
+        }
+
+        if (batch is not null)
+        {
+            QueueBatch(batch);
         }
 
         if (ownTicket is not null)
@@ -552,6 +564,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         lock (_gate)
         {
             _armedAt = long.MaxValue;
+            _lastWakeTicks = NowTicks;
         }
 
         // After a suspend the monotonic clock lags the wall clock: catch up, so what fell due during the sleep is due now.
@@ -821,6 +834,13 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             wake = Math.Min(wake, now + MaxSleepTicks);
         }
 
+        if (wake != long.MaxValue && wake < _lastWakeTicks + CoalesceTicks)
+        {
+            // At most one timer wake-up per CoalesceTicks: refreshes planned a moment apart (thousands of sessions, each on
+            // its own phase) go together, a few milliseconds late, instead of costing a wake-up and a hand-off each.
+            wake = _lastWakeTicks + CoalesceTicks;
+        }
+
         if (wake == long.MaxValue || (_armedAt != long.MaxValue && _armedAt <= wake))
         {
             // Already armed no later: a wake-up earlier than needed only pumps and re-arms. (Re-arming on every pump, for
@@ -875,6 +895,27 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
         Pump();
     }
 
+    private void QueueBatch(List<Dispatch> batch) =>
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static s =>
+            {
+                foreach (var d in s.Batch)
+                {
+                    try
+                    {
+                        // Each send runs to its first wait; the execution context is the pool's clean one for every
+                        // one of them (an async method's AsyncLocal changes end with it).
+                        _ = s.Scheduler.DispatchAsync(d.Item, d.Ticket, d.Probe);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref s_pendingDispatches);
+                    }
+                }
+            },
+            (Scheduler: this, Batch: batch),
+            preferLocal: false);
+
     private static void SafeMetric(Action<PresenceKeepAliveMetrics> record, PresenceKeepAliveMetrics metrics)
     {
         try
@@ -886,6 +927,8 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
             // A throwing MeterListener callback must not stop the scheduler.
         }
     }
+
+    private readonly record struct Dispatch(WorkItem Item, SendTicket Ticket, bool Probe);
 
     private readonly record struct WorkItem(IScheduledWork Target, long Token, WorkPriority Priority, long DueTicks, long DeadlineTicks, long OrderTicks);
 
