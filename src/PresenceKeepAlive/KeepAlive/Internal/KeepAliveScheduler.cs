@@ -214,7 +214,7 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
     public long NowTicks => _clock.NowTicks;
 
     /// <summary>
-    /// Queues <paramref name="target"/> to run at <paramref name="dueTicks"/>. Does not dispatch: call <see cref="Pump"/>
+    /// Queues <paramref name="target"/> to run at <paramref name="dueTicks"/>. Does not dispatch: call <see cref="Pump()"/>
     /// afterwards, outside any lock of the target.
     /// </summary>
     /// <returns><see langword="false"/> when the scheduler has stopped.</returns>

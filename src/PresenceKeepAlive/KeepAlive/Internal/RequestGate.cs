@@ -129,7 +129,7 @@ internal sealed class RequestGate
     }
 
     /// <summary>
-    /// Lets one attempt leave now: takes a reservation made by <see cref="TryReserve"/> (<paramref name="reserved"/>),
+    /// Lets one attempt leave now: takes a reservation made by <see cref="TryReserve()"/> (<paramref name="reserved"/>),
     /// or a free place.
     /// </summary>
     /// <returns><see langword="false"/> when the attempt must not be sent: the window is full.</returns>

@@ -12,13 +12,13 @@ namespace PresenceKeepAlive.Sessions.Internal;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Last write wins: every <see cref="SetAsync"/> and <see cref="ClearAsync"/> records a new desire with the next
+/// Last write wins: every <see cref="SetAsync"/> and <see cref="ClearAsync(CancellationToken)"/> records a new desire with the next
 /// version. A send carries the latest desire at the moment it starts; a desire recorded while a send is in flight is
 /// sent as soon as that send completes, ahead of refreshes. So no request carrying an older desire can start, let alone
 /// land, after a newer one has.
 /// </para>
 /// <para>
-/// Callers of <see cref="SetAsync"/> and <see cref="ClearAsync"/> wait for the first send whose version is at least
+/// Callers of <see cref="SetAsync"/> and <see cref="ClearAsync(CancellationToken)"/> wait for the first send whose version is at least
 /// theirs: they complete when it is accepted and fail with its exception when it is not.
 /// </para>
 /// </remarks>
