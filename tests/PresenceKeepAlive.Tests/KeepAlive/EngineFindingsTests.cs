@@ -379,6 +379,36 @@ public class EngineFindingsTests
     }
 
     [Test]
+    public async Task SetAsync_CallerHasASynchronizationContext_OwnSendPostsNothingToIt()
+    {
+        // A caller on a UI-like thread that blocks on SetAsync must not deadlock: the send that runs on its thread does so
+        // without its SynchronizationContext, so no continuation of the send is posted there.
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
+        sut.Protocol.Handler = async _ => await Task.Yield();
+        var context = new RecordingSynchronizationContext();
+
+        var completed = await Task.Run(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+            try
+            {
+                // Blocking here, as a UI thread calling .Wait() would; with a continuation posted to the context it would hang.
+                return sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available).Wait(TimeSpan.FromSeconds(10));
+            }
+            finally
+            {
+                SynchronizationContext.SetSynchronizationContext(null);
+            }
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(completed, Is.True, "SetAsync completed while its caller blocked");
+            Assert.That(context.Posts, Is.Zero, "nothing was posted to the caller's context");
+        });
+    }
+
+    [Test]
     public async Task SetAsync_GateHasNoPlace_OwnSendWaitsAndRunsOnAnEngineThreadWithoutTheCallersContext()
     {
         // When the caller's change must wait for the budget, it is not sent inside SetAsync: a later pump (the timer's)
@@ -971,6 +1001,18 @@ public class EngineFindingsTests
         public void OnDeadlinePassed(long token)
         {
         }
+    }
+
+    /// <summary>A synchronization context that counts what is posted to it and runs nothing (as a blocked UI thread would).</summary>
+    private sealed class RecordingSynchronizationContext : SynchronizationContext
+    {
+        private int _posts;
+
+        public int Posts => Volatile.Read(ref _posts);
+
+        public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref _posts);
+
+        public override void Send(SendOrPostCallback d, object? state) => Interlocked.Increment(ref _posts);
     }
 
     /// <summary>The fake clock, whose timers can be held back (their callbacks dropped) to let a test choose who pumps next.</summary>

@@ -480,8 +480,26 @@ internal sealed class KeepAliveScheduler : IAsyncDisposable
 
         if (ownTicket is not null)
         {
-            // Runs to the send's first wait here; its completion continues on whichever thread completes the request.
-            _ = DispatchAsync(own, ownTicket, ownProbe);
+            // Runs to the send's first wait here; its completion continues on whichever thread completes the request. Not
+            // on the caller's SynchronizationContext (a UI thread's, say): a continuation posted there would wait for a
+            // caller that may be blocking on this very call.
+            var context = SynchronizationContext.Current;
+            if (context is not null)
+            {
+                SynchronizationContext.SetSynchronizationContext(null);
+            }
+
+            try
+            {
+                _ = DispatchAsync(own, ownTicket, ownProbe);
+            }
+            finally
+            {
+                if (context is not null)
+                {
+                    SynchronizationContext.SetSynchronizationContext(context);
+                }
+            }
         }
 
         if (missed is not null)
