@@ -14,6 +14,8 @@ switch (args.FirstOrDefault())
         return ScaleHarness.RunSdk(args[1..]);
     case "overhead":
         return await SdkOverhead.RunAsync(args[1..]);
+    case "overhead-concurrent":
+        return await SdkConcurrentOverhead.RunAsync(args[1..]);
     case "e2e":
         return await EmulatorEndToEnd.RunAsync(args[1..]);
     case "capacity":
@@ -50,8 +52,12 @@ switch (args.FirstOrDefault())
               scale-sdk [--sessions 1000,10000] [--hours 2] [--engine-budget 1500] [--out file.md]
                     the engine over the fake protocol next to the engine over the real Graph SDK pipeline
                     (GraphPresenceProtocol, Polly, Graph handlers) with the fake Graph as its HTTP handler, simulated clock
-              overhead [--calls 20000] [--rounds 11]
+              overhead [--calls 20000] [--rounds 11] [--allocations]
                     process CPU per call: engine over a no-op protocol, the Graph SDK send alone, the engine over the SDK
+                    (--allocations: sampled allocated bytes per call by type instead of timings)
+              overhead-concurrent [--sessions 4000] [--seconds 6] [--rounds 5] [--latency-ms 20] [--timeout 1]
+                    refreshes at scale on real threads through the SDK (a short SessionTimeout, a handler answering after a
+                    real delay) against the SDK alone at the same rate: process CPU per request
               e2e [--sessions 1000] [--seconds 40] [--time-scale 60]
                     end to end over loopback HTTP against the in-process emulator, timings scaled (bounded: 5,000 sessions, 120 s)
               capacity [--scenario clean|failures|contact-centre|all] [--hours 2] [--low 1000] [--high n] [--precision 10]

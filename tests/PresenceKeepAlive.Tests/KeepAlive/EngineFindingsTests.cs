@@ -305,7 +305,7 @@ public class EngineFindingsTests
     [Test]
     public async Task SetAsync_AnotherUsersRefreshDueDuringTheCall_RunsWithoutTheCallersExecutionContextOrThread()
     {
-        // Finding 7: sends never run on the caller's thread or ExecutionContext: B's refresh, picked up by A's SetAsync, does not see A's caller's AsyncLocal.
+        // Finding 7: other users' sends never run on the caller's thread or ExecutionContext: B's refresh, picked up by A's SetAsync, does not see A's caller's AsyncLocal.
         GatedTimeProvider? gated = null;
         await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false }, managerTime: t => gated = new GatedTimeProvider(t));
         var seen = new ConcurrentQueue<(string User, string? Ambient, bool OnCallersThread)>();
@@ -349,8 +349,147 @@ public class EngineFindingsTests
         {
             Assert.That(bRefresh.Ambient, Is.Null, "B's send saw A's caller's AsyncLocal");
             Assert.That(bRefresh.OnCallersThread, Is.False, "B's send ran inside A's SetAsync call");
-            Assert.That(aSet.Ambient, Is.Null, "A's own send runs on an engine thread too");
+            // A's own state change, which could go at once, is sent on A's thread in A's context (no hand-off out and
+            // back): work for one user never runs on another caller's thread, but a caller's own may run on its own.
+            Assert.That(aSet.Ambient, Is.EqualTo("A's caller"), "A's own send runs in its caller's context");
+            Assert.That(aSet.OnCallersThread, Is.True, "A's own send runs inside A's SetAsync");
+        });
+    }
+
+    [Test]
+    public async Task SetAsync_GateHasAPlace_OwnSendRunsOnTheCallersThreadAndCompletesWithoutAHandOff()
+    {
+        // The caller's own state change, when nothing is queued ahead of it, is sent on its thread; a service that answers
+        // at once completes the call before SetAsync returns (no thread-pool hand-off out and back).
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
+        var threads = new ConcurrentQueue<int>();
+        sut.Protocol.Handler = _ =>
+        {
+            threads.Enqueue(Environment.CurrentManagedThreadId);
+            return Task.CompletedTask;
+        };
+
+        var (task, caller) = await Task.Run(() => (sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available), Environment.CurrentManagedThreadId));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(task.IsCompletedSuccessfully, Is.True, "completed before SetAsync returned");
+            Assert.That(threads, Is.EqualTo(new[] { caller }), "sent on the caller's thread");
+        });
+    }
+
+    [Test]
+    public async Task SetAsync_CallerHasASynchronizationContext_OwnSendPostsNothingToIt()
+    {
+        // A caller on a UI-like thread that blocks on SetAsync must not deadlock: the send that runs on its thread does so
+        // without its SynchronizationContext, so no continuation of the send is posted there.
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
+        sut.Protocol.Handler = async _ => await Task.Yield();
+        var context = new RecordingSynchronizationContext();
+
+        var completed = await Task.Run(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+            try
+            {
+                // Blocking here, as a UI thread calling .Wait() would; with a continuation posted to the context it would hang.
+                return sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.Available).Wait(TimeSpan.FromSeconds(10));
+            }
+            finally
+            {
+                SynchronizationContext.SetSynchronizationContext(null);
+            }
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(completed, Is.True, "SetAsync completed while its caller blocked");
+            Assert.That(context.Posts, Is.Zero, "nothing was posted to the caller's context");
+        });
+    }
+
+    [Test]
+    public async Task SetAsync_GateHasNoPlace_OwnSendWaitsAndRunsOnAnEngineThreadWithoutTheCallersContext()
+    {
+        // When the caller's change must wait for the budget, it is not sent inside SetAsync: a later pump (the timer's)
+        // sends it on an engine thread, and the caller's AsyncLocal values do not follow it there.
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false, RateLimitPerWindow = 1, RateLimitWindow = TimeSpan.FromSeconds(10) });
+        var seen = new ConcurrentQueue<(string User, string? Ambient, bool OnCallersThread)>();
+        sut.Protocol.Handler = c =>
+        {
+            seen.Enqueue((c.UserId, Ambient.Value, t_insideCallersSetAsync));
+            return Task.CompletedTask;
+        };
+        await sut.Manager.GetOrCreate("first@contoso.com").SetAsync(PresenceState.Available).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Task setA = null!;
+        await Task.Run(() =>
+        {
+            Ambient.Value = "A's caller";
+            t_insideCallersSetAsync = true;
+            try
+            {
+                setA = sut.Manager.GetOrCreate("a@contoso.com").SetAsync(PresenceState.BusyInACall);
+            }
+            finally
+            {
+                t_insideCallersSetAsync = false;
+            }
+        });
+        Assert.That(setA.IsCompleted, Is.False, "the budget had no place: the change waits");
+
+        sut.Time.Run(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(1));
+        await setA.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var aSet = seen.Single(x => x.User == "a@contoso.com");
+        Assert.Multiple(() =>
+        {
+            Assert.That(aSet.Ambient, Is.Null, "a send that waited runs without its caller's context");
             Assert.That(aSet.OnCallersThread, Is.False);
+        });
+    }
+
+    [Test]
+    public async Task SignOffAll_ManySessions_SignOffsRunOnEngineThreadsNotTheCallers()
+    {
+        // The manager's sign-off of every session is not "the caller's own" change: its clears go out on engine threads.
+        await using var sut = new Sut(new PresenceKeepAliveOptions { SignOffOnDispose = false });
+        for (var i = 0; i < 5; i++)
+        {
+            await sut.Manager.GetOrCreate("u" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "@contoso.com").SetAsync(PresenceState.Available).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        var onCaller = new ConcurrentQueue<bool>();
+        sut.Protocol.Handler = c =>
+        {
+            if (c.Operation == "clearPresence")
+            {
+                onCaller.Enqueue(t_insideCallersSetAsync);
+            }
+
+            return Task.CompletedTask;
+        };
+
+        Task<PresenceSignOffResult> signOff = null!;
+        await Task.Run(() =>
+        {
+            t_insideCallersSetAsync = true;
+            try
+            {
+                signOff = sut.Manager.SignOffAllAsync();
+            }
+            finally
+            {
+                t_insideCallersSetAsync = false;
+            }
+        });
+        var result = await signOff.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.SignedOff, Has.Count.EqualTo(5));
+            Assert.That(onCaller, Has.Count.EqualTo(5));
+            Assert.That(onCaller, Has.All.False, "no sign-off ran inside the caller's call");
         });
     }
 
@@ -862,6 +1001,18 @@ public class EngineFindingsTests
         public void OnDeadlinePassed(long token)
         {
         }
+    }
+
+    /// <summary>A synchronization context that counts what is posted to it and runs nothing (as a blocked UI thread would).</summary>
+    private sealed class RecordingSynchronizationContext : SynchronizationContext
+    {
+        private int _posts;
+
+        public int Posts => Volatile.Read(ref _posts);
+
+        public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref _posts);
+
+        public override void Send(SendOrPostCallback d, object? state) => Interlocked.Increment(ref _posts);
     }
 
     /// <summary>The fake clock, whose timers can be held back (their callbacks dropped) to let a test choose who pumps next.</summary>

@@ -66,6 +66,28 @@ public class KeepAliveSchedulerTests
     }
 
     [Test]
+    public async Task Pump_LongLivedRefreshDue_GoesBeforeAvailableRefreshesThatCanWaitNotBeforeOneAboutToMiss()
+    {
+        // A long-lived state's refresh (Busy, 30-minute lease) is ordered by its deadline less 25 minutes, so once due it
+        // goes before Available refreshes that can still wait; an Available refresh about to miss (a tenth of the margin
+        // left) still goes first. By deadline alone the Busy refresh would wait for its own deadline, 20 minutes away.
+        var time = Clock.Create();
+        await using var sut = CreateSut(time, new PresenceKeepAliveMetrics(null), new RequestGate(1, TimeSpan.FromSeconds(10), new KeepAliveClock(time)));
+        var order = new List<string>();
+        var now = time.GetUtcNow().UtcTicks;
+        // Busy accepted ten minutes ago, due now: its deadline is 20 minutes away, its order 5 minutes ago.
+        var busyDeadline = now + TimeSpan.FromMinutes(20).Ticks;
+        sut.Schedule(new Work("available-spare", order), 0, WorkPriority.Refresh, now, now + TimeSpan.FromSeconds(25).Ticks);
+        sut.Schedule(new Work("busy", order), 0, WorkPriority.Refresh, now, busyDeadline, busyDeadline - TimeSpan.FromMinutes(25).Ticks);
+        sut.Schedule(new Work("available-urgent", order), 0, WorkPriority.Refresh, now, now + TimeSpan.FromSeconds(2).Ticks);
+
+        sut.Pump();
+        time.Run(TimeSpan.FromSeconds(35));
+
+        Assert.That(order, Is.EqualTo(new[] { "available-urgent", "busy", "available-spare" }));
+    }
+
+    [Test]
     public async Task Schedule_StaleToken_ItemIsDroppedWithoutSpendingBudget()
     {
         var time = Clock.Create();

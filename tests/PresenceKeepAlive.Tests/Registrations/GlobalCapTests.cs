@@ -33,6 +33,30 @@ public class GlobalCapTests
     }
 
     [Test]
+    public void TryReserveSpare_UnderAParent_TakesAndGivesBackTheParentsPlaceToo()
+    {
+        var (_, caps) = CreateSut();
+        var parent = caps.For(App, 2, TimeSpan.FromSeconds(10));
+        var contoso = new RequestGate(100, TimeSpan.FromSeconds(30), caps.Clock, parent);
+        var fabrikam = new RequestGate(100, TimeSpan.FromSeconds(30), caps.Clock, parent);
+
+        // A read-back place reserved and given back unsent leaves the app's cap as it was.
+        Assert.That(contoso.TryReserveSpare(windowHeadroom: 0, secondHeadroom: 0), Is.True);
+        contoso.Release();
+        Assert.That(parent.Available, Is.EqualTo(2));
+
+        // Spare places count against the cap like any other: two taken, the third (in another tenant) is refused.
+        Assert.That(contoso.TryReserveSpare(0, 0) && contoso.TryEnter(reserved: true), Is.True);
+        Assert.That(fabrikam.TryReserveSpare(0, 0) && fabrikam.TryEnter(reserved: true), Is.True);
+        Assert.Multiple(() =>
+        {
+            Assert.That(fabrikam.TryReserveSpare(0, 0), Is.False, "the app's cap is full");
+            Assert.That(parent.Entered, Is.EqualTo(2));
+            Assert.That(parent.Available, Is.EqualTo(0));
+        });
+    }
+
+    [Test]
     public void TryEnter_OtherApp_HasItsOwnCap()
     {
         var (_, caps) = CreateSut();

@@ -106,11 +106,16 @@ internal sealed partial class RequestGate
 
     /// <summary>Reserves a place for the first attempt of a send about to be dispatched.</summary>
     /// <returns><see langword="false"/> when the window is full: nothing was reserved.</returns>
-    public bool TryReserve()
+    public bool TryReserve() => TryReserve(Clock.NowTicks);
+
+    /// <summary>Reserves a place, like <see cref="TryReserve()"/>, at <paramref name="nowTicks"/> (engine time the caller has just read).</summary>
+    /// <param name="nowTicks">The current engine time.</param>
+    /// <returns><see langword="false"/> when the window is full: nothing was reserved.</returns>
+    public bool TryReserve(long nowTicks)
     {
         lock (_lock)
         {
-            if (!HasRoomLocked(Clock.NowTicks) || (_parent is not null && !_parent.TryReserve()))
+            if (!HasRoomLocked(nowTicks) || (_parent is not null && !_parent.TryReserve(nowTicks)))
             {
                 return false;
             }
@@ -134,7 +139,7 @@ internal sealed partial class RequestGate
     }
 
     /// <summary>
-    /// Lets one attempt leave now: takes a reservation made by <see cref="TryReserve"/> (<paramref name="reserved"/>),
+    /// Lets one attempt leave now: takes a reservation made by <see cref="TryReserve()"/> (<paramref name="reserved"/>),
     /// or a free place.
     /// </summary>
     /// <returns><see langword="false"/> when the attempt must not be sent: the window is full.</returns>

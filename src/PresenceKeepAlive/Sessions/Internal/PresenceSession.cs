@@ -12,13 +12,13 @@ namespace PresenceKeepAlive.Sessions.Internal;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Last write wins: every <see cref="SetAsync"/> and <see cref="ClearAsync"/> records a new desire with the next
+/// Last write wins: every <see cref="SetAsync"/> and <see cref="ClearAsync(CancellationToken)"/> records a new desire with the next
 /// version. A send carries the latest desire at the moment it starts; a desire recorded while a send is in flight is
 /// sent as soon as that send completes, ahead of refreshes. So no request carrying an older desire can start, let alone
 /// land, after a newer one has.
 /// </para>
 /// <para>
-/// Callers of <see cref="SetAsync"/> and <see cref="ClearAsync"/> wait for the first send whose version is at least
+/// Callers of <see cref="SetAsync"/> and <see cref="ClearAsync(CancellationToken)"/> wait for the first send whose version is at least
 /// theirs: they complete when it is accepted and fail with its exception when it is not.
 /// </para>
 /// </remarks>
@@ -153,32 +153,43 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
         lock (Lock)
         {
             ObjectDisposedException.ThrowIf(_state.Disposed || _state.Closing, this);
-            _state.Apply(new SessionEvent(SessionEventKind.Set) { State = state }, _manager.NowTicks, Settings, ref fx);
+            var now = _manager.NowTicks;
+            _state.Apply(new SessionEvent(SessionEventKind.Set) { State = state }, now, Settings, ref fx);
 
             // The send that carries this desire is a child of the caller's span (it runs on an engine thread).
             task = (_waiters ??= new SessionWaiters()).Add(_state.Version, Activity.Current?.Context ?? default);
-            Commit(ref fx);
+            Commit(ref fx, now);
         }
 
-        Run(ref fx);
+        // The caller's own state change may be sent on its thread (see KeepAliveScheduler.Pump(IScheduledWork)).
+        Run(ref fx, callersOwn: true);
         return task.WaitAsync(cancellationToken);
     }
 
-    public Task ClearAsync(CancellationToken cancellationToken = default)
+    public Task ClearAsync(CancellationToken cancellationToken = default) => ClearAsync(cancellationToken, sendOnCallersThread: true);
+
+    /// <summary>Signs off, like <see cref="ClearAsync(CancellationToken)"/>.</summary>
+    /// <param name="cancellationToken">Stops the wait (not the sign-off).</param>
+    /// <param name="sendOnCallersThread">
+    /// Whether the sign-off may be sent on the calling thread when it can go at once (a user's own call); the manager's
+    /// sign-off of every session passes <see langword="false"/>, so that its sends go out in parallel on engine threads.
+    /// </param>
+    internal Task ClearAsync(CancellationToken cancellationToken, bool sendOnCallersThread)
     {
         var fx = default(SessionEffects);
         Task task;
         lock (Lock)
         {
             ObjectDisposedException.ThrowIf(_state.Disposed, this);
-            _state.Apply(new SessionEvent(SessionEventKind.Clear), _manager.NowTicks, Settings, ref fx);
+            var now = _manager.NowTicks;
+            _state.Apply(new SessionEvent(SessionEventKind.Clear), now, Settings, ref fx);
             task = fx.Complete && fx.CompleteError is null && fx.CompleteUpTo == _state.Version
                 ? Task.CompletedTask
                 : (_waiters ??= new SessionWaiters()).Add(_state.Version, Activity.Current?.Context ?? default);
-            Commit(ref fx);
+            Commit(ref fx, now);
         }
 
-        Run(ref fx);
+        Run(ref fx, sendOnCallersThread);
         return task.WaitAsync(cancellationToken);
     }
 
@@ -205,7 +216,7 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
             try
             {
                 using var giveUp = new CancellationTokenSource(Settings.SignOffOnDisposeLimit, _manager.TimeProvider);
-                await ClearAsync(giveUp.Token).ConfigureAwait(false);
+                await ClearAsync(giveUp.Token, sendOnCallersThread: false).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
             {
@@ -242,14 +253,15 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
                 return;
             }
 
-            plan = _state.Apply(new SessionEvent(SessionEventKind.SendDue) { Priority = priority }, _manager.NowTicks, Settings, ref fx);
+            var now = _manager.NowTicks;
+            plan = _state.Apply(new SessionEvent(SessionEventKind.SendDue) { Priority = priority }, now, Settings, ref fx);
             if (plan.Send && priority == WorkPriority.StateChange && _waiters is { } waiters)
             {
                 // A state change's span is a child of its caller's; refreshes and retries are root spans.
                 parent = waiters.ParentOf(plan.Version);
             }
 
-            Commit(ref fx);
+            Commit(ref fx, now);
         }
 
         Run(ref fx);
@@ -297,9 +309,12 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
             PresenceSendScope.Begin(null);
         }
 
-        Raise(failure is null
-            ? new SessionEvent(SessionEventKind.Accepted) { Version = plan.Version, Clear = plan.Clear, DueTicks = plan.PlannedDueTicks, Jitter = _manager.NextPhase() }
-            : new SessionEvent(SessionEventKind.Failed) { Version = plan.Version, Clear = plan.Clear, Error = failure, Jitter = _manager.NextJitterFraction() });
+        // The scheduler pumps as soon as this returns (the send's end frees a place in flight): no pump of its own here.
+        Raise(
+            failure is null
+                ? new SessionEvent(SessionEventKind.Accepted) { Version = plan.Version, Clear = plan.Clear, DueTicks = plan.PlannedDueTicks, Jitter = _manager.NextPhase() }
+                : new SessionEvent(SessionEventKind.Failed) { Version = plan.Version, Clear = plan.Clear, Error = failure, Jitter = _manager.NextJitterFraction() },
+            pump: false);
     }
 
     void IScheduledWork.OnDeadlinePassed(long token)
@@ -312,33 +327,37 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
                 return;
             }
 
-            _state.Apply(new SessionEvent(SessionEventKind.DeadlinePassed), _manager.NowTicks, Settings, ref fx);
-            Commit(ref fx);
+            var now = _manager.NowTicks;
+            _state.Apply(new SessionEvent(SessionEventKind.DeadlinePassed), now, Settings, ref fx);
+            Commit(ref fx, now);
         }
 
         Run(ref fx);
     }
 
     /// <summary>Applies one event and carries out its effects.</summary>
-    private void Raise(in SessionEvent e)
+    /// <param name="e">The event.</param>
+    /// <param name="pump">Whether to pump after scheduling; a send's own outcome leaves it to the scheduler, which pumps when the send ends.</param>
+    private void Raise(in SessionEvent e, bool pump = true)
     {
         var fx = default(SessionEffects);
         lock (Lock)
         {
-            _state.Apply(e, _manager.NowTicks, Settings, ref fx);
-            Commit(ref fx);
+            var now = _manager.NowTicks;
+            _state.Apply(e, now, Settings, ref fx);
+            Commit(ref fx, now);
         }
 
-        Run(ref fx);
+        Run(ref fx, pump: pump);
     }
 
     /// <summary>The effects that must happen under the lock, in transition order: scheduling, waiters taken, events queued.</summary>
-    private void Commit(ref SessionEffects fx)
+    private void Commit(ref SessionEffects fx, long now)
     {
         if (fx.Schedule)
         {
             var token = ++_scheduleToken;
-            if (!_manager.Scheduler.Schedule(this, token, fx.Priority, fx.DueTicks, fx.DeadlineTicks))
+            if (!_manager.Scheduler.Schedule(this, token, fx.Priority, fx.DueTicks, fx.DeadlineTicks, fx.OrderTicks, now))
             {
                 // The engine has stopped: nothing will be sent.
                 _state.NextRefreshTicks = 0;
@@ -353,7 +372,7 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
 
         if (fx.Complete && _waiters is { } waiters)
         {
-            waiters.TakeUpTo(fx.CompleteUpTo, fx.CompleteError, ref fx.Completions);
+            waiters.TakeUpTo(fx.CompleteUpTo, fx.CompleteError, ref fx);
             if (waiters.Count == 0)
             {
                 _waiters = null;
@@ -369,19 +388,22 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
     }
 
     /// <summary>The effects after the lock, in an order that no failing callback can break: waiters first, engine bookkeeping, logs, events, pump.</summary>
-    private void Run(ref SessionEffects fx)
+    /// <param name="fx">The effects.</param>
+    /// <param name="callersOwn">
+    /// Whether this runs inside the session's own <c>SetAsync</c>/<c>ClearAsync</c>: then a state change of this session
+    /// that can go at once is sent on the calling thread (its own work, in its own context; nobody else's).
+    /// </param>
+    /// <param name="pump">Whether to pump after scheduling (see <see cref="Raise"/>).</param>
+    private void Run(ref SessionEffects fx, bool callersOwn = false, bool pump = true)
     {
-        if (fx.Completions is { } completions)
+        if (fx.Completion is { } completion)
         {
-            foreach (var (completion, error) in completions)
+            Complete(completion, fx.CompletionError);
+            if (fx.MoreCompletions is { } more)
             {
-                if (error is null)
+                foreach (var next in more)
                 {
-                    completion.TrySetResult();
-                }
-                else
-                {
-                    completion.TrySetException(error);
+                    Complete(next, fx.CompletionError);
                 }
             }
         }
@@ -430,9 +452,23 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
             }
         }
 
-        if (fx.Schedule)
+        if (fx.Schedule && pump)
         {
-            _manager.Scheduler.Pump();
+            _manager.Scheduler.Pump(callersOwn ? this : null);
+        }
+    }
+
+    private static void Complete(TaskCompletionSource completion, Exception? error)
+    {
+        if (error is null)
+        {
+            completion.TrySetResult();
+        }
+        else if (completion.TrySetException(error))
+        {
+            // Observed here: a caller that stopped waiting (WaitAsync with its token) or never awaited must not turn the
+            // failure into an UnobservedTaskException. Those who await still get it.
+            _ = completion.Task.Exception;
         }
     }
 

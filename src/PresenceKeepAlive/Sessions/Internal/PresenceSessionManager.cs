@@ -213,7 +213,7 @@ internal sealed partial class PresenceSessionManager : IPresenceSessionManager, 
             try
             {
                 // Each clear goes through the scheduler: in parallel, within the budget, ahead of refreshes.
-                await session.ClearAsync(cancellationToken).ConfigureAwait(false);
+                await session.ClearAsync(cancellationToken, sendOnCallersThread: false).ConfigureAwait(false);
                 return (session.UserId, null);
             }
             catch (Exception ex) when (ex is PresenceRequestException or OperationCanceledException or ObjectDisposedException)

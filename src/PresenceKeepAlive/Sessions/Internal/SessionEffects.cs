@@ -16,6 +16,9 @@ internal struct SessionEffects
     public long DueTicks;
     public long DeadlineTicks;
 
+    /// <summary>Where a refresh or retry is ordered among the others (see <see cref="KeepAlive.Internal.KeepAliveScheduler.Schedule"/>): its deadline unless said otherwise.</summary>
+    public long OrderTicks;
+
     /// <summary>Invalidate the queued item without queueing another.</summary>
     public bool Unschedule;
 
@@ -24,8 +27,10 @@ internal struct SessionEffects
     public long CompleteUpTo;
     public Exception? CompleteError;
 
-    /// <summary>The waiters taken under the lock, completed after it.</summary>
-    public List<(TaskCompletionSource Completion, Exception? Error)>? Completions;
+    /// <summary>The waiters taken under the lock, completed after it with <see cref="CompletionError"/> (success when null): the first, and any more.</summary>
+    public TaskCompletionSource? Completion;
+    public List<TaskCompletionSource>? MoreCompletions;
+    public Exception? CompletionError;
 
     /// <summary>The status changes, in order; at most two per transition.</summary>
     public StatusChange First;
@@ -73,12 +78,29 @@ internal struct SessionEffects
         StatusChanges = Math.Min(StatusChanges + 1, 2);
     }
 
-    public void ScheduleAt(WorkPriority priority, long dueTicks, long deadlineTicks)
+    public void ScheduleAt(WorkPriority priority, long dueTicks, long deadlineTicks) => ScheduleAt(priority, dueTicks, deadlineTicks, deadlineTicks);
+
+    public void ScheduleAt(WorkPriority priority, long dueTicks, long deadlineTicks, long orderTicks)
     {
         Schedule = true;
         Priority = priority;
         DueTicks = dueTicks;
         DeadlineTicks = deadlineTicks;
+        OrderTicks = orderTicks;
+    }
+
+    /// <summary>Adds a waiter taken under the lock (one call of <see cref="SessionWaiters.TakeUpTo"/> takes them all with one error).</summary>
+    public void AddCompletion(TaskCompletionSource completion, Exception? error)
+    {
+        CompletionError = error;
+        if (Completion is null)
+        {
+            Completion = completion;
+        }
+        else
+        {
+            (MoreCompletions ??= []).Add(completion);
+        }
     }
 
     public void CompleteWaiters(long upToVersion, Exception? error)

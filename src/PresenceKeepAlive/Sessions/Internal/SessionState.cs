@@ -218,7 +218,7 @@ internal sealed class SessionState
         {
             NextRefreshTicks = SessionTiming.NextRefresh(settings, state, now, stateChanged ? 0 : plannedDueTicks, phase);
             GridTicks = NextRefreshTicks;
-            fx.ScheduleAt(WorkPriority.Refresh, NextRefreshTicks, DeadlineTicks);
+            fx.ScheduleAt(WorkPriority.Refresh, NextRefreshTicks, DeadlineTicks, SessionTiming.RefreshOrder(settings, state, NextRefreshTicks, DeadlineTicks));
             var demand = SessionTiming.DemandMicros(settings, state);
             fx.DemandDelta = demand - DemandMicros;
             DemandMicros = demand;

@@ -44,6 +44,33 @@ internal static class SessionTiming
     }
 
     /// <summary>
+    /// Returns where a planned refresh is ordered among the refreshes and retries waiting for the budget: by its deadline
+    /// for a state that times out (<c>Available</c>), and for a state that outlives the inactivity timeout (Busy with a
+    /// 30-minute lease) by its deadline less the difference, as if it too had one timeout to live.
+    /// </summary>
+    /// <remarks>
+    /// By deadline alone a long-lived state's refresh, due at its own phase, waits behind every Available refresh (whose
+    /// deadline is always nearer) until its own deadline comes close: under a full budget the phases were undone, the
+    /// Available refreshes went early (at their planned point, a margin before their deadline, using the budget the
+    /// long-lived ones needed), and the Busy sessions set together at a shift's start all came back together a lease
+    /// later and crowded the Available ones out (docs/performance.md). Ordered this way a long-lived refresh goes soon
+    /// after it is due, ahead of Available refreshes that can still wait, those of its kind by deadline; the scheduler
+    /// still puts an Available refresh about to miss its deadline first, and the real deadline decides when it has missed.
+    /// </remarks>
+    public static long RefreshOrder(KeepAliveSettings settings, PresenceState state, long dueTicks, long deadlineTicks)
+    {
+        var lifetime = settings.Lifetime(state);
+        if (lifetime <= settings.SessionTimeout)
+        {
+            return deadlineTicks;
+        }
+
+        return deadlineTicks == long.MaxValue
+            ? Add(dueTicks, settings.RefreshMargin)
+            : deadlineTicks - (lifetime - settings.SessionTimeout).Ticks;
+    }
+
+    /// <summary>
     /// Returns the delay before retry number <paramref name="attempt"/> (from 1): the retry base delay doubling up to the
     /// retry maximum, up to 20% shorter at random so that sessions failing together do not retry together, and at least
     /// the service's <c>Retry-After</c>, which is honoured up to one session timeout.
