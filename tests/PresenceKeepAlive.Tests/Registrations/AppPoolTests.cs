@@ -14,7 +14,7 @@ public class AppPoolTests
 
     private static string User(int i) => $"0a1b2c3d-0000-4000-9000-{i:x12}";
 
-    private static (IHost Host, RecordingGraphHandler Graph, FakeLogCollector Logs) CreateHost(int users, int? rateLimit = null)
+    private static (IHost Host, RecordingGraphHandler Graph, FakeLogCollector Logs) CreateHost(int users, int? rateLimit = null, Func<RecordingGraphHandler, HttpMessageHandler>? primary = null, bool signOffOnDispose = true)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -32,6 +32,11 @@ public class AppPoolTests
             settings["PresenceKeepAlive:SignOffOnDispose"] = "false";
         }
 
+        if (!signOffOnDispose)
+        {
+            settings["PresenceKeepAlive:SignOffOnDispose"] = "false";
+        }
+
         for (var i = 0; i < users; i++)
         {
             settings[$"PresenceKeepAlive:Tenants:big:Sessions:{i}:UserId"] = User(i);
@@ -42,7 +47,7 @@ public class AppPoolTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddProvider(new FakeLoggerProvider(logs));
-        builder.Services.AddPresenceRegistrations(builder.Configuration.GetSection("PresenceKeepAlive"), (_, p) => p.HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(() => graph));
+        builder.Services.AddPresenceRegistrations(builder.Configuration.GetSection("PresenceKeepAlive"), (_, p) => p.HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(() => primary?.Invoke(graph) ?? graph));
         return (builder.Build(), graph, logs);
     }
 
@@ -140,6 +145,49 @@ public class AppPoolTests
             Assert.That(pool.Count, Is.EqualTo(Users));
             Assert.That(pool.Sessions.Select(s => s.Status), Has.All.EqualTo(PresenceSessionStatus.Active));
             Assert.That(pool.GetOrCreate(User(0)), Is.SameAs(held), "a session a caller holds stays valid across moves");
+            await host.StopAsync();
+        }
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task AddAppAsync_FirstSetsStillQueuedOrInFlight_OldAppClearsEachUserItSetBeforeTheNewAppSetsIt(bool signOffOnDispose)
+    {
+        GatedGraphHandler? gated = null;
+        var (host, graph, _) = CreateHost(Users, primary: g => gated ??= new GatedGraphHandler(g, holding: true), signOffOnDispose: signOffOnDispose);
+        using (host)
+        using (graph)
+        {
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            await host.StartAsync();
+
+            // The first sets: some in flight (their answers held), the rest still queued behind them.
+            await graph.WaitForRequestsAsync(1);
+            var before = Enumerable.Range(0, Users).ToDictionary(User, u => pool.GetClientId(User(u)));
+            var adding = pool.AddAppAsync(new PresenceAppRegistration { ClientId = AppC });
+            gated!.Release();
+            var moved = await adding;
+
+            var movedUsers = Enumerable.Range(0, Users).Select(User).Where(u => pool.GetClientId(u) == AppC).ToList();
+            Assert.That(moved, Is.EqualTo(movedUsers.Count).And.GreaterThan(0));
+            await IntegrationWait.UntilAsync(pool, () => pool.Sessions.All(s => s.Status == PresenceSessionStatus.Active), "every session is active");
+            var events = gated.Events;
+            foreach (var user in movedUsers)
+            {
+                var mine = events.Select((e, i) => (e.Answered, e.Request, Index: i)).Where(e => e.Request.UserSegment == user).ToList();
+                var firstNewSet = mine.First(e => !e.Answered && e.Request.Operation == "setPresence" && (string?)e.Request.Json!["sessionId"] == AppC).Index;
+                var oldSets = mine.Where(e => !e.Answered && e.Request.Operation == "setPresence" && (string?)e.Request.Json!["sessionId"] == before[user]).ToList();
+                var oldClears = mine.Where(e => e.Answered && e.Request.Operation == "clearPresence" && (string?)e.Request.Json!["sessionId"] == before[user]).ToList();
+                if (oldSets.Count > 0)
+                {
+                    Assert.That(oldClears, Is.Not.Empty, $"{user}: set by its old app, so signed off there");
+                    Assert.That(oldClears[^1].Index, Is.GreaterThan(oldSets[^1].Index), $"{user}: the old app's clear came after its last set");
+                    Assert.That(oldClears[0].Index, Is.LessThan(firstNewSet), $"{user}: the old app's clear was answered before the new app set it");
+                }
+
+                Assert.That(mine.Where(e => !e.Answered && (string?)e.Request.Json?["sessionId"] == before[user] && e.Index > firstNewSet), Is.Empty, $"{user}: nothing from the old app after the new app's set");
+            }
+
             await host.StopAsync();
         }
     }

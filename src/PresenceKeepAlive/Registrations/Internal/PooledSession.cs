@@ -129,21 +129,33 @@ internal sealed class PooledSession : IPresenceSession
 
         try
         {
-            if (old.Status is not (PresenceSessionStatus.NotStarted or PresenceSessionStatus.Cleared))
+            // Always through the old session's own clear: under its lock it decides on what it sent or has in flight
+            // (its status still reads NotStarted while the first set is queued or in flight). A queued set is dropped
+            // unsent; an in-flight one is answered first and then cleared. Through the old app's scheduler: in
+            // parallel with the other moves, ahead of its refreshes, within its budget.
+            var cleared = false;
+            try
             {
-                try
-                {
-                    // Through the old app's scheduler: in parallel with the other moves, ahead of its refreshes, within its budget.
-                    await old.ClearAsync().ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
-                {
-                    signOffFailed(oldSlot, ex);
-                }
+                await old.ClearAsync().ConfigureAwait(false);
+                cleared = true;
+            }
+            catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
+            {
+                signOffFailed(oldSlot, ex);
             }
 
-            // Cleared already (or retrying its sign-off in the background): disposing sends nothing more than that.
-            _ = old.DisposeAsync().AsTask();
+            if (cleared)
+            {
+                // Nothing of the old app's is on the service any more: disposing sends nothing, and is done before the
+                // new app sets the user.
+                await old.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                // Retrying its sign-off in the background (when SignOffOnDispose): no set of the old app's can go any more.
+                _ = old.DisposeAsync().AsTask();
+            }
+
             var next = target.Manager.GetOrCreate(UserId);
             lock (_lock)
             {
