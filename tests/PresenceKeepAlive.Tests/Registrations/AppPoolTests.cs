@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using PresenceKeepAlive.Registrations.Internal;
 
 namespace PresenceKeepAlive.Tests.Registrations;
 
@@ -188,6 +189,58 @@ public class AppPoolTests
                 Assert.That(mine.Where(e => !e.Answered && (string?)e.Request.Json?["sessionId"] == before[user] && e.Index > firstNewSet), Is.Empty, $"{user}: nothing from the old app after the new app's set");
             }
 
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task AddAndRemoveAppAsync_CancelledWhileMovesRun_LetTheMovesFinishAndDisposeTheRemovedApp()
+    {
+        GatedGraphHandler? gated = null;
+        var (host, graph, _) = CreateHost(Users, primary: g => gated ??= new GatedGraphHandler(g, holding: false));
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            await graph.WaitForRequestsAsync(Users);
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            await IntegrationWait.UntilAsync(pool, () => pool.Sessions.All(s => s.Status == PresenceSessionStatus.Active), "every session is active");
+
+            using (var cancelled = new CancellationTokenSource())
+            {
+                cancelled.Cancel();
+                Assert.That(async () => await pool.AddAppAsync(new PresenceAppRegistration { ClientId = AppC }, cancelled.Token), Throws.InstanceOf<OperationCanceledException>());
+                Assert.That(pool.ClientIds, Is.EqualTo(new[] { NamedRegistrationTests.AppA, NamedRegistrationTests.AppB }), "cancelled before it started: nothing changed");
+            }
+
+            // Cancelled once its moves run (their sign-offs held): the change still completes.
+            gated!.Hold();
+            using (var cts = new CancellationTokenSource())
+            {
+                var adding = pool.AddAppAsync(new PresenceAppRegistration { ClientId = AppC }, cts.Token);
+                cts.Cancel();
+                gated.Release();
+                var moved = await adding;
+                Assert.That(moved, Is.GreaterThan(0));
+            }
+
+            var slots = ((PresenceAppPool)pool).Slots;
+            var appB = slots.Single(s => s.ClientId == NamedRegistrationTests.AppB);
+            gated.Hold();
+            using (var cts = new CancellationTokenSource())
+            {
+                var removing = pool.RemoveAppAsync(NamedRegistrationTests.AppB, cts.Token);
+                cts.Cancel();
+                gated.Release();
+                var moved = await removing;
+                Assert.That(moved, Is.GreaterThan(0));
+            }
+
+            Assert.That(() => appB.Manager.GetOrCreate(User(0)), Throws.InstanceOf<ObjectDisposedException>(), "the removed app's engine is disposed");
+            Assert.That(appB.Manager.Sessions, Is.Empty, "the removed app keeps no user alive");
+            Assert.That(Enumerable.Range(0, Users).Select(u => pool.GetClientId(User(u))), Has.None.EqualTo(NamedRegistrationTests.AppB));
+            await IntegrationWait.UntilAsync(pool, () => pool.Sessions.All(s => s.Status == PresenceSessionStatus.Active), "every session is active");
+            Assert.That(pool.Sessions.Cast<PooledSession>().Select(s => s.Current), Has.All.Matches<IPresenceSession>(c => c.Status == PresenceSessionStatus.Active));
             await host.StopAsync();
         }
     }
