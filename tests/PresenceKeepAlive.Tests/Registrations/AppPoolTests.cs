@@ -246,6 +246,49 @@ public class AppPoolTests
     }
 
     [Test]
+    public async Task PooledSession_DisposedOrCalledDuringItsMove_NewAppNeverKeepsTheDisposedUserAndOneShotsGoThroughTheNewApp()
+    {
+        GatedGraphHandler? gated = null;
+        var (host, graph, _) = CreateHost(Users, primary: g => gated ??= new GatedGraphHandler(g, holding: false));
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            await graph.WaitForRequestsAsync(Users);
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            await IntegrationWait.UntilAsync(pool, () => pool.Sessions.All(s => s.Status == PresenceSessionStatus.Active), "every session is active");
+
+            // The moves' sign-offs held: the sessions moving stay mid-move until released.
+            gated!.Hold();
+            var adding = pool.AddAppAsync(new PresenceAppRegistration { ClientId = AppC });
+            var moving = pool.Sessions.Cast<PooledSession>().Where(s => s.IsMoving).Take(2).ToList();
+            Assert.That(moving, Has.Count.EqualTo(2), "two sessions mid-move");
+            var disposed = moving[0];
+            var messaged = moving[1];
+            var disposing = disposed.DisposeAsync().AsTask();
+            var message = messaged.SetStatusMessageAsync(new PresenceStatusMessage("Moving"));
+            var signingOff = pool.SignOffAsync(messaged.UserId);
+            gated.Release();
+            await Task.WhenAll(adding, disposing, message, signingOff);
+
+            var requests = graph.Requests;
+            var appC = ((PresenceAppPool)pool).Slots.Single(s => s.ClientId == AppC);
+            Assert.Multiple(() =>
+            {
+                Assert.That(requests.Where(r => r.UserSegment == disposed.UserId && r.Operation == "setPresence" && (string?)r.Json!["sessionId"] == AppC), Is.Empty, "the disposed user is never set by the new app");
+                Assert.That(appC.Manager.TryGet(disposed.UserId, out _), Is.False, "the new app holds no session for it");
+                Assert.That(pool.TryGet(disposed.UserId, out _), Is.False, "it left the pool");
+                var status = requests.Single(r => r.UserSegment == messaged.UserId && r.Operation == "setStatusMessage");
+                Assert.That((string?)NamedRegistrationTests.TokenPayload(status)["appid"], Is.EqualTo(AppC), "a one-shot during the move goes through the new app");
+                var lastClear = requests.Last(r => r.UserSegment == messaged.UserId && r.Operation == "clearPresence");
+                Assert.That((string?)lastClear.Json!["sessionId"], Is.EqualTo(AppC), "signed off through the app that keeps it after the move");
+                Assert.That(messaged.Current.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
+            });
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
     public async Task RemoveAppAsync_MovesOnlyItsUsersAndRefusesTheLastApp()
     {
         var (host, graph, _) = CreateHost(Users);

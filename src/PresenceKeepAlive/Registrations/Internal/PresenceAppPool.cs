@@ -120,14 +120,17 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
         return Slots[0].Manager.GetPresencesAsync(userIds, cancellationToken);
     }
 
-    /// <summary>Signs the user off from the app the pool assigns it to: the app whose session a restarted process left behind.</summary>
+    /// <summary>
+    /// Signs the user off through the manager of the app that keeps it: for a held user, the app its pooled session is on
+    /// (after a move under way); otherwise the app the pool assigns it to, whose session a restarted process left behind.
+    /// </summary>
     public Task SignOffAsync(string userId, CancellationToken cancellationToken = default)
     {
         PresenceRequestValidator.ValidateUserId(userId, nameof(userId));
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (_sessions.TryGetValue(userId, out var held))
         {
-            return held.ClearAsync(cancellationToken);
+            return held.SignOffThroughAppAsync(cancellationToken);
         }
 
         return SlotFor(userId, Slots).Manager.SignOffAsync(userId, cancellationToken);
