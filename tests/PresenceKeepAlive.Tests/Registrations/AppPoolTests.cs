@@ -240,7 +240,7 @@ public class AppPoolTests
             Assert.That(appB.Manager.Sessions, Is.Empty, "the removed app keeps no user alive");
             Assert.That(Enumerable.Range(0, Users).Select(u => pool.GetClientId(User(u))), Has.None.EqualTo(NamedRegistrationTests.AppB));
             await IntegrationWait.UntilAsync(pool, () => pool.Sessions.All(s => s.Status == PresenceSessionStatus.Active), "every session is active");
-            Assert.That(pool.Sessions.Cast<PooledSession>().Select(s => s.Current), Has.All.Matches<IPresenceSession>(c => c.Status == PresenceSessionStatus.Active));
+            Assert.That(pool.Sessions.Cast<PooledSession>().Select(s => s.Current), Has.All.Matches<IPresenceSession>(c => c!.Status == PresenceSessionStatus.Active));
             await host.StopAsync();
         }
     }
