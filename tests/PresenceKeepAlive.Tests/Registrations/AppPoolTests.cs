@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using PresenceKeepAlive.Registrations.Internal;
 
 namespace PresenceKeepAlive.Tests.Registrations;
 
@@ -14,7 +15,7 @@ public class AppPoolTests
 
     private static string User(int i) => $"0a1b2c3d-0000-4000-9000-{i:x12}";
 
-    private static (IHost Host, RecordingGraphHandler Graph, FakeLogCollector Logs) CreateHost(int users, int? rateLimit = null)
+    private static (IHost Host, RecordingGraphHandler Graph, FakeLogCollector Logs) CreateHost(int users, int? rateLimit = null, Func<RecordingGraphHandler, HttpMessageHandler>? primary = null, bool signOffOnDispose = true)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -32,6 +33,11 @@ public class AppPoolTests
             settings["PresenceKeepAlive:SignOffOnDispose"] = "false";
         }
 
+        if (!signOffOnDispose)
+        {
+            settings["PresenceKeepAlive:SignOffOnDispose"] = "false";
+        }
+
         for (var i = 0; i < users; i++)
         {
             settings[$"PresenceKeepAlive:Tenants:big:Sessions:{i}:UserId"] = User(i);
@@ -42,7 +48,7 @@ public class AppPoolTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddProvider(new FakeLoggerProvider(logs));
-        builder.Services.AddPresenceRegistrations(builder.Configuration.GetSection("PresenceKeepAlive"), (_, p) => p.HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(() => graph));
+        builder.Services.AddPresenceRegistrations(builder.Configuration.GetSection("PresenceKeepAlive"), (_, p) => p.HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(() => primary?.Invoke(graph) ?? graph));
         return (builder.Build(), graph, logs);
     }
 
@@ -140,6 +146,144 @@ public class AppPoolTests
             Assert.That(pool.Count, Is.EqualTo(Users));
             Assert.That(pool.Sessions.Select(s => s.Status), Has.All.EqualTo(PresenceSessionStatus.Active));
             Assert.That(pool.GetOrCreate(User(0)), Is.SameAs(held), "a session a caller holds stays valid across moves");
+            await host.StopAsync();
+        }
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task AddAppAsync_FirstSetsStillQueuedOrInFlight_OldAppClearsEachUserItSetBeforeTheNewAppSetsIt(bool signOffOnDispose)
+    {
+        GatedGraphHandler? gated = null;
+        var (host, graph, _) = CreateHost(Users, primary: g => gated ??= new GatedGraphHandler(g, holding: true), signOffOnDispose: signOffOnDispose);
+        using (host)
+        using (graph)
+        {
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            await host.StartAsync();
+
+            // The first sets: some in flight (their answers held), the rest still queued behind them.
+            await graph.WaitForRequestsAsync(1);
+            var before = Enumerable.Range(0, Users).ToDictionary(User, u => pool.GetClientId(User(u)));
+            var adding = pool.AddAppAsync(new PresenceAppRegistration { ClientId = AppC });
+            gated!.Release();
+            var moved = await adding;
+
+            var movedUsers = Enumerable.Range(0, Users).Select(User).Where(u => pool.GetClientId(u) == AppC).ToList();
+            Assert.That(moved, Is.EqualTo(movedUsers.Count).And.GreaterThan(0));
+            await IntegrationWait.UntilAsync(pool, () => pool.Sessions.All(s => s.Status == PresenceSessionStatus.Active), "every session is active");
+            var events = gated.Events;
+            foreach (var user in movedUsers)
+            {
+                var mine = events.Select((e, i) => (e.Answered, e.Request, Index: i)).Where(e => e.Request.UserSegment == user).ToList();
+                var firstNewSet = mine.First(e => !e.Answered && e.Request.Operation == "setPresence" && (string?)e.Request.Json!["sessionId"] == AppC).Index;
+                var oldSets = mine.Where(e => !e.Answered && e.Request.Operation == "setPresence" && (string?)e.Request.Json!["sessionId"] == before[user]).ToList();
+                var oldClears = mine.Where(e => e.Answered && e.Request.Operation == "clearPresence" && (string?)e.Request.Json!["sessionId"] == before[user]).ToList();
+                if (oldSets.Count > 0)
+                {
+                    Assert.That(oldClears, Is.Not.Empty, $"{user}: set by its old app, so signed off there");
+                    Assert.That(oldClears[^1].Index, Is.GreaterThan(oldSets[^1].Index), $"{user}: the old app's clear came after its last set");
+                    Assert.That(oldClears[0].Index, Is.LessThan(firstNewSet), $"{user}: the old app's clear was answered before the new app set it");
+                }
+
+                Assert.That(mine.Where(e => !e.Answered && (string?)e.Request.Json?["sessionId"] == before[user] && e.Index > firstNewSet), Is.Empty, $"{user}: nothing from the old app after the new app's set");
+            }
+
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task AddAndRemoveAppAsync_CancelledWhileMovesRun_LetTheMovesFinishAndDisposeTheRemovedApp()
+    {
+        GatedGraphHandler? gated = null;
+        var (host, graph, _) = CreateHost(Users, primary: g => gated ??= new GatedGraphHandler(g, holding: false));
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            await graph.WaitForRequestsAsync(Users);
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            await IntegrationWait.UntilAsync(pool, () => pool.Sessions.All(s => s.Status == PresenceSessionStatus.Active), "every session is active");
+
+            using (var cancelled = new CancellationTokenSource())
+            {
+                cancelled.Cancel();
+                Assert.That(async () => await pool.AddAppAsync(new PresenceAppRegistration { ClientId = AppC }, cancelled.Token), Throws.InstanceOf<OperationCanceledException>());
+                Assert.That(pool.ClientIds, Is.EqualTo(new[] { NamedRegistrationTests.AppA, NamedRegistrationTests.AppB }), "cancelled before it started: nothing changed");
+            }
+
+            // Cancelled once its moves run (their sign-offs held): the change still completes.
+            gated!.Hold();
+            using (var cts = new CancellationTokenSource())
+            {
+                var adding = pool.AddAppAsync(new PresenceAppRegistration { ClientId = AppC }, cts.Token);
+                cts.Cancel();
+                gated.Release();
+                var moved = await adding;
+                Assert.That(moved, Is.GreaterThan(0));
+            }
+
+            var slots = ((PresenceAppPool)pool).Slots;
+            var appB = slots.Single(s => s.ClientId == NamedRegistrationTests.AppB);
+            gated.Hold();
+            using (var cts = new CancellationTokenSource())
+            {
+                var removing = pool.RemoveAppAsync(NamedRegistrationTests.AppB, cts.Token);
+                cts.Cancel();
+                gated.Release();
+                var moved = await removing;
+                Assert.That(moved, Is.GreaterThan(0));
+            }
+
+            Assert.That(() => appB.Manager.GetOrCreate(User(0)), Throws.InstanceOf<ObjectDisposedException>(), "the removed app's engine is disposed");
+            Assert.That(appB.Manager.Sessions, Is.Empty, "the removed app keeps no user alive");
+            Assert.That(Enumerable.Range(0, Users).Select(u => pool.GetClientId(User(u))), Has.None.EqualTo(NamedRegistrationTests.AppB));
+            await IntegrationWait.UntilAsync(pool, () => pool.Sessions.All(s => s.Status == PresenceSessionStatus.Active), "every session is active");
+            Assert.That(pool.Sessions.Cast<PooledSession>().Select(s => s.Current), Has.All.Matches<IPresenceSession>(c => c!.Status == PresenceSessionStatus.Active));
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task PooledSession_DisposedOrCalledDuringItsMove_NewAppNeverKeepsTheDisposedUserAndOneShotsGoThroughTheNewApp()
+    {
+        GatedGraphHandler? gated = null;
+        var (host, graph, _) = CreateHost(Users, primary: g => gated ??= new GatedGraphHandler(g, holding: false));
+        using (host)
+        using (graph)
+        {
+            await host.StartAsync();
+            await graph.WaitForRequestsAsync(Users);
+            var pool = host.Services.GetRequiredKeyedService<IPresenceAppPool>("big");
+            await IntegrationWait.UntilAsync(pool, () => pool.Sessions.All(s => s.Status == PresenceSessionStatus.Active), "every session is active");
+
+            // The moves' sign-offs held: the sessions moving stay mid-move until released.
+            gated!.Hold();
+            var adding = pool.AddAppAsync(new PresenceAppRegistration { ClientId = AppC });
+            var moving = pool.Sessions.Cast<PooledSession>().Where(s => s.IsMoving).Take(2).ToList();
+            Assert.That(moving, Has.Count.EqualTo(2), "two sessions mid-move");
+            var disposed = moving[0];
+            var messaged = moving[1];
+            var disposing = disposed.DisposeAsync().AsTask();
+            var message = messaged.SetStatusMessageAsync(new PresenceStatusMessage("Moving"));
+            var signingOff = pool.SignOffAsync(messaged.UserId);
+            gated.Release();
+            await Task.WhenAll(adding, disposing, message, signingOff);
+
+            var requests = graph.Requests;
+            var appC = ((PresenceAppPool)pool).Slots.Single(s => s.ClientId == AppC);
+            Assert.Multiple(() =>
+            {
+                Assert.That(requests.Where(r => r.UserSegment == disposed.UserId && r.Operation == "setPresence" && (string?)r.Json!["sessionId"] == AppC), Is.Empty, "the disposed user is never set by the new app");
+                Assert.That(appC.Manager.TryGet(disposed.UserId, out _), Is.False, "the new app holds no session for it");
+                Assert.That(pool.TryGet(disposed.UserId, out _), Is.False, "it left the pool");
+                var status = requests.Single(r => r.UserSegment == messaged.UserId && r.Operation == "setStatusMessage");
+                Assert.That((string?)NamedRegistrationTests.TokenPayload(status)["appid"], Is.EqualTo(AppC), "a one-shot during the move goes through the new app");
+                var lastClear = requests.Last(r => r.UserSegment == messaged.UserId && r.Operation == "clearPresence");
+                Assert.That((string?)lastClear.Json!["sessionId"], Is.EqualTo(AppC), "signed off through the app that keeps it after the move");
+                Assert.That(messaged.Current.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
+            });
             await host.StopAsync();
         }
     }

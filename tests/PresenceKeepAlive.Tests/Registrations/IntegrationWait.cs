@@ -1,21 +1,37 @@
-using System.Diagnostics;
-
 namespace PresenceKeepAlive.Tests.Registrations;
 
-/// <summary>Waits for a condition that a background send sets (no sleep: polled with <see cref="Task.Yield"/> under a real-time cap).</summary>
+/// <summary>
+/// Waits for a condition on a pool's sessions: checked again at each status change the pool raises (no spinning, no
+/// sleep), under a generous real-time cap.
+/// </summary>
 internal static class IntegrationWait
 {
-    public static async Task UntilAsync(Func<bool> condition, string? what = null)
+    public static async Task UntilAsync(IPresenceAppPool pool, Func<bool> condition, string? what = null)
     {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(object? sender, PresenceSessionStatusChangedEventArgs e) => Volatile.Read(ref changed).TrySetResult();
+        pool.StatusChanged += OnChanged;
+        try
         {
-            if (clock.Elapsed > TimeSpan.FromSeconds(20))
+            var giveUp = Task.Delay(TimeSpan.FromSeconds(20));
+            while (true)
             {
-                Assert.Fail("Gave up after 20 s waiting until " + (what ?? "the condition held"));
-            }
+                var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref changed, next);
+                if (condition())
+                {
+                    return;
+                }
 
-            await Task.Yield();
+                if (await Task.WhenAny(next.Task, giveUp) == giveUp)
+                {
+                    Assert.Fail("Gave up after 20 s waiting until " + (what ?? "the condition held"));
+                }
+            }
+        }
+        finally
+        {
+            pool.StatusChanged -= OnChanged;
         }
     }
 }

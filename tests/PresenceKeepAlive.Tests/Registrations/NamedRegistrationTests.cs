@@ -197,7 +197,7 @@ public class NamedRegistrationTests
 
         await host.StartAsync();
         await graph.WaitForRequestsAsync(2);
-        await IntegrationWait.UntilAsync(() => active.GetMeasurementSnapshot().Count >= 2 && requests.GetMeasurementSnapshot().Count >= 2);
+        await Task.WhenAll(active.WaitForMeasurementsAsync(2, TimeSpan.FromSeconds(20)), requests.WaitForMeasurementsAsync(2, TimeSpan.FromSeconds(20)));
         capacity.RecordObservableInstruments();
 
         var contosoActive = active.GetMeasurementSnapshot().Single(m => (string?)m.Tags["presencekeepalive.registration"] == "contoso");

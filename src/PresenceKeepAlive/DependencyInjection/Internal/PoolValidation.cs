@@ -6,6 +6,7 @@ namespace PresenceKeepAlive.DependencyInjection.Internal;
 /// <summary>Checks <see cref="PresenceKeepAliveOptions.Apps"/>: valid and distinct client ids, and a credential for each app off loopback.</summary>
 internal static class PoolValidation
 {
+    /// <remarks>The validator puts the registration's name in front of each message.</remarks>
     public static void Validate(PresenceKeepAliveOptions options, bool named, bool loopback, bool registeredCredential, List<string> failures)
     {
         if (options.Apps.Count == 0)
@@ -51,8 +52,24 @@ internal static class PoolValidation
             }
 
             var useCredential = !loopback || options.UseConfiguredCredentialOnLoopback;
+            var developmentToken = !useCredential && options.Credential is null;
+            var ownIdentity = CredentialSettings.HasOwnCredential(app) || CredentialSettings.UsesRegistrationIdentity(options, app);
+            if (!ownIdentity && !developmentToken &&
+                DescribeSharedIdentity(options, useCredential, registeredCredential) is { } shared)
+            {
+                // Another app's identity: the pool would be one Graph app with one budget, split into several gates
+                // that together send several times what it allows (429s).
+                failures.Add(
+                    $"Apps[{i}] ('{app.ClientId}') has no credential of its own, and the registration's {shared} " +
+                    $"is the identity of ClientId '{options.ClientId ?? "(not set)"}', not of this app: apps sharing one identity are one Graph app with one rate budget, " +
+                    "and a pool would send several times what it allows. Set Apps[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "].ClientSecret, CertificatePath, CertificateThumbprint or Credential " +
+                    "(each app registration has its own); only the app whose ClientId is the registration's ClientId uses the registration's credential, " +
+                    "and against a loopback BaseUrl (the emulator) each app gets a development token of its own.");
+                continue;
+            }
+
             if (useCredential && !CredentialSettings.HasOwnCredential(app) && options.Credential is null && !options.UseManagedIdentity && !registeredCredential &&
-                !(string.Equals(app.ClientId, options.ClientId, StringComparison.OrdinalIgnoreCase) && PresenceCredentialFactory.HasConfiguredCredential(options)))
+                !(CredentialSettings.UsesRegistrationIdentity(options, app) && PresenceCredentialFactory.HasConfiguredCredential(options)))
             {
                 failures.Add(
                     $"Apps[{i}] ('{app.ClientId}') has no credential for BaseUrl '{options.BaseUrl}': set its ClientSecret, CertificatePath or " +
@@ -70,5 +87,26 @@ internal static class PoolValidation
                 failures.Add($"Apps[{i}].CertificatePath '{app.CertificatePath}' does not exist.");
             }
         }
+    }
+
+    /// <summary>Describes the credential every app without its own would get, or <see langword="null"/> when there is none.</summary>
+    private static string? DescribeSharedIdentity(PresenceKeepAliveOptions options, bool useCredential, bool registeredCredential)
+    {
+        if (options.Credential is not null)
+        {
+            return "Credential (set in code)";
+        }
+
+        if (!useCredential)
+        {
+            return null;
+        }
+
+        if (options.UseManagedIdentity)
+        {
+            return "managed identity";
+        }
+
+        return registeredCredential ? "TokenCredential registered in the service collection" : null;
     }
 }

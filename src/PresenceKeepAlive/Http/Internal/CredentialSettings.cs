@@ -32,12 +32,14 @@ internal sealed record CredentialSettings(
     /// <summary>
     /// The settings of <paramref name="app"/>: its own client id, and its own credential when it has one. An app with no
     /// credential setting of its own and another client id than the registration's gets none of the registration's
-    /// secrets (they belong to another app): only a shared credential, a managed identity, or a development token on loopback.
+    /// credentials (secrets, certificate, shared credential, managed identity: they are another app's identity, and
+    /// sharing one would make the pool one Graph app with several budgets): only a development token on loopback.
+    /// Validation refuses such an app anywhere else (see PoolValidation).
     /// </summary>
     public static CredentialSettings From(PresenceKeepAliveOptions options, PresenceAppRegistration? app)
     {
         var registration = From(options);
-        if (app is null || string.Equals(app.ClientId, options.ClientId, StringComparison.OrdinalIgnoreCase) && !HasOwnCredential(app))
+        if (app is null || UsesRegistrationIdentity(options, app) && !HasOwnCredential(app))
         {
             return app is null ? registration : registration with { ClientId = app.ClientId };
         }
@@ -60,8 +62,21 @@ internal sealed record CredentialSettings(
                 CertificatePath = null,
                 CertificatePassword = null,
                 CertificateThumbprint = null,
+                UseManagedIdentity = false,
+                ManagedIdentityClientId = null,
+                Credential = null,
             };
     }
+
+    /// <summary>
+    /// Returns whether <paramref name="app"/> is the app the registration's own credential belongs to: its client id is
+    /// the registration's ClientId (or, with a user-assigned managed identity, that identity's client id).
+    /// </summary>
+    public static bool UsesRegistrationIdentity(PresenceKeepAliveOptions options, PresenceAppRegistration? app) =>
+        app is null ||
+        string.Equals(app.ClientId, options.ClientId, StringComparison.OrdinalIgnoreCase) ||
+        (options.UseManagedIdentity && !string.IsNullOrEmpty(options.ManagedIdentityClientId) &&
+         string.Equals(app.ClientId, options.ManagedIdentityClientId, StringComparison.OrdinalIgnoreCase));
 
     public static bool HasOwnCredential(PresenceAppRegistration app) =>
         app.Credential is not null ||

@@ -15,6 +15,7 @@ internal sealed class PooledSession : IPresenceSession
     private Task _afterMove = Task.CompletedTask;
     private bool _hasPending;
     private PresenceState? _pending;
+    private bool _isDisposed;
 
     private readonly Action<PooledSession>? _disposed;
 
@@ -62,6 +63,18 @@ internal sealed class PooledSession : IPresenceSession
 
     public PresenceMismatch? Mismatch => Current.Mismatch;
 
+    /// <summary>Gets a value indicating whether a move of the user to another app is under way (for tests and diagnostics).</summary>
+    internal bool IsMoving
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _moving is not null;
+            }
+        }
+    }
+
     /// <summary>Gets the session of the app that keeps the user now.</summary>
     internal IPresenceSession Current
     {
@@ -82,25 +95,45 @@ internal sealed class PooledSession : IPresenceSession
 
     public Task ClearAsync(CancellationToken cancellationToken = default) => Apply(null, cancellationToken);
 
-    // User-level one-shot requests: through the app that keeps the user now, within that app's budget.
+    // User-level one-shot requests: through the app that keeps the user (after a move under way), within its budget.
     public Task SetPreferredPresenceAsync(PreferredPresence presence, TimeSpan? expiration = null, CancellationToken cancellationToken = default) =>
-        Current.SetPreferredPresenceAsync(presence, expiration, cancellationToken);
+        WhenSettled(s => s.SetPreferredPresenceAsync(presence, expiration, cancellationToken), cancellationToken);
 
     public Task ClearPreferredPresenceAsync(CancellationToken cancellationToken = default) =>
-        Current.ClearPreferredPresenceAsync(cancellationToken);
+        WhenSettled(s => s.ClearPreferredPresenceAsync(cancellationToken), cancellationToken);
 
     public Task SetStatusMessageAsync(PresenceStatusMessage message, CancellationToken cancellationToken = default) =>
-        Current.SetStatusMessageAsync(message, cancellationToken);
+        WhenSettled(s => s.SetStatusMessageAsync(message, cancellationToken), cancellationToken);
 
     public Task ClearStatusMessageAsync(CancellationToken cancellationToken = default) =>
-        Current.ClearStatusMessageAsync(cancellationToken);
+        WhenSettled(s => s.ClearStatusMessageAsync(cancellationToken), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
+        Task? moving;
+        lock (_lock)
+        {
+            // A move under way sees this and leaves the user with no app (it signs the old one off and sets no new one).
+            _isDisposed = true;
+            moving = _moving;
+        }
+
+        if (moving is not null)
+        {
+            await moving.ConfigureAwait(false);
+        }
+
         // Signs off (when SignOffOnDispose) through the app that keeps the user, then leaves the pool.
         await Current.DisposeAsync().ConfigureAwait(false);
         _disposed?.Invoke(this);
     }
+
+    /// <summary>
+    /// Signs the user off through the manager of the app that keeps it (after a move under way), the way the manager
+    /// signs off a user it holds.
+    /// </summary>
+    internal Task SignOffThroughAppAsync(CancellationToken cancellationToken) =>
+        WhenSettled(_ => Slot.Manager.SignOffAsync(UserId, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Moves the user to <paramref name="target"/>: signs it off from its app first (when that app ever set it), then
@@ -115,7 +148,7 @@ internal sealed class PooledSession : IPresenceSession
         PresenceState? desired;
         lock (_lock)
         {
-            if (ReferenceEquals(Slot, target) || _moving is not null)
+            if (ReferenceEquals(Slot, target) || _moving is not null || _isDisposed)
             {
                 return;
             }
@@ -129,35 +162,81 @@ internal sealed class PooledSession : IPresenceSession
 
         try
         {
-            if (old.Status is not (PresenceSessionStatus.NotStarted or PresenceSessionStatus.Cleared))
+            // Always through the old session's own clear: under its lock it decides on what it sent or has in flight
+            // (its status still reads NotStarted while the first set is queued or in flight). A queued set is dropped
+            // unsent; an in-flight one is answered first and then cleared. Through the old app's scheduler: in
+            // parallel with the other moves, ahead of its refreshes, within its budget.
+            var cleared = false;
+            try
+            {
+                await old.ClearAsync().ConfigureAwait(false);
+                cleared = true;
+            }
+            catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
+            {
+                signOffFailed(oldSlot, ex);
+            }
+
+            if (cleared)
+            {
+                // Nothing of the old app's is on the service any more: disposing sends nothing, and is done before the
+                // new app sets the user.
+                await old.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                // Retrying its sign-off in the background (when SignOffOnDispose): no set of the old app's can go any more.
+                _ = old.DisposeAsync().AsTask();
+            }
+
+            IPresenceSession? next = null;
+            bool stop;
+            lock (_lock)
+            {
+                stop = _isDisposed;
+            }
+
+            if (!stop)
             {
                 try
                 {
-                    // Through the old app's scheduler: in parallel with the other moves, ahead of its refreshes, within its budget.
-                    await old.ClearAsync().ConfigureAwait(false);
+                    next = target.Manager.GetOrCreate(UserId);
                 }
-                catch (Exception ex) when (ex is PresenceRequestException or ObjectDisposedException or OperationCanceledException)
+                catch (ObjectDisposedException)
                 {
-                    signOffFailed(oldSlot, ex);
+                    // The pool is being disposed: the user stays signed off.
                 }
             }
 
-            // Cleared already (or retrying its sign-off in the background): disposing sends nothing more than that.
-            _ = old.DisposeAsync().AsTask();
-            var next = target.Manager.GetOrCreate(UserId);
+            IPresenceSession? unused = null;
             lock (_lock)
             {
-                old.StatusChanged -= _forward;
-                old.MismatchChanged -= _forwardMismatch;
-                next.StatusChanged += _forward;
-                next.MismatchChanged += _forwardMismatch;
-                _current = next;
-                Slot = target;
-                var state = _hasPending ? _pending : desired;
-                _afterMove = state is null ? Task.CompletedTask : next.SetAsync(state);
+                if (next is null || _isDisposed)
+                {
+                    // Disposed during the move: the new app never sets the user (its new session sent nothing).
+                    unused = next;
+                    _afterMove = Task.CompletedTask;
+                }
+                else
+                {
+                    old.StatusChanged -= _forward;
+                    old.MismatchChanged -= _forwardMismatch;
+                    next.StatusChanged += _forward;
+                    next.MismatchChanged += _forwardMismatch;
+                    _current = next;
+                    Slot = target;
+                    var state = _hasPending ? _pending : desired;
+                    _afterMove = state is null ? Task.CompletedTask : next.SetAsync(state);
+                }
+
                 _moving = null;
                 _hasPending = false;
                 _pending = null;
+            }
+
+            if (unused is not null)
+            {
+                await unused.DisposeAsync().ConfigureAwait(false);
             }
         }
         finally
@@ -205,12 +284,33 @@ internal sealed class PooledSession : IPresenceSession
         return AfterMoveAsync(moving, cancellationToken);
     }
 
+    /// <summary>Runs <paramref name="operation"/> on the session of the app that keeps the user, after a move under way.</summary>
+    private Task WhenSettled(Func<IPresenceSession, Task> operation, CancellationToken cancellationToken)
+    {
+        Task? moving;
+        IPresenceSession current;
+        lock (_lock)
+        {
+            moving = _moving;
+            current = _current;
+        }
+
+        return moving is null ? operation(current) : AfterMoveThenAsync(moving, operation, cancellationToken);
+    }
+
+    private async Task AfterMoveThenAsync(Task moving, Func<IPresenceSession, Task> operation, CancellationToken cancellationToken)
+    {
+        await moving.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await operation(Current).ConfigureAwait(false);
+    }
+
     private async Task AfterMoveAsync(Task moving, CancellationToken cancellationToken)
     {
         await moving.WaitAsync(cancellationToken).ConfigureAwait(false);
         Task applied;
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_isDisposed, this);
             applied = _afterMove;
         }
 

@@ -15,6 +15,7 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
 {
     private readonly ConcurrentDictionary<string, PooledSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _changing = new(1, 1);
+    private readonly List<AppSlot> _retiring = [];
     private readonly RegistrationContext _context;
     private readonly ILogger _logger;
     private AppSlot[] _slots;
@@ -119,14 +120,17 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
         return Slots[0].Manager.GetPresencesAsync(userIds, cancellationToken);
     }
 
-    /// <summary>Signs the user off from the app the pool assigns it to: the app whose session a restarted process left behind.</summary>
+    /// <summary>
+    /// Signs the user off through the manager of the app that keeps it: for a held user, the app its pooled session is on
+    /// (after a move under way); otherwise the app the pool assigns it to, whose session a restarted process left behind.
+    /// </summary>
     public Task SignOffAsync(string userId, CancellationToken cancellationToken = default)
     {
         PresenceRequestValidator.ValidateUserId(userId, nameof(userId));
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (_sessions.TryGetValue(userId, out var held))
         {
-            return held.ClearAsync(cancellationToken);
+            return held.SignOffThroughAppAsync(cancellationToken);
         }
 
         return SlotFor(userId, Slots).Manager.SignOffAsync(userId, cancellationToken);
@@ -149,9 +153,12 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
                 throw new ArgumentException($"Registration '{Name}' already has app {app.ClientId}.", nameof(app));
             }
 
+            // The token counts only until the new app is published: the moves that starts are let finish, since a move
+            // abandoned half-way would leave its user signed off from the old app and never set by the new one.
+            cancellationToken.ThrowIfCancellationRequested();
             var slot = _context.CreateSlot(app);
             slot.Manager.StatusChanged += OnStatusChanged;
-            var moved = await RebalanceAsync([.. Slots, slot], cancellationToken).ConfigureAwait(false);
+            var moved = await RebalanceAsync([.. Slots, slot]).ConfigureAwait(false);
             Log.AppAdded(_logger, Name, slot.ClientId, moved);
             return moved;
         }
@@ -177,9 +184,29 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
                 throw new InvalidOperationException($"App {clientId} is the last app of registration '{Name}': a registration keeps at least one.");
             }
 
-            var moved = await RebalanceAsync(slots.Where(s => !ReferenceEquals(s, removed)).ToArray(), cancellationToken).ConfigureAwait(false);
-            removed.Manager.StatusChanged -= OnStatusChanged;
-            await removed.Manager.DisposeAsync().ConfigureAwait(false);
+            // As for AddAppAsync: the token counts only until the change is published. The removed app stays reachable
+            // (the pool's disposal disposes it too) until its users have moved and it is disposed.
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (_retiring)
+            {
+                _retiring.Add(removed);
+            }
+
+            int moved;
+            try
+            {
+                moved = await RebalanceAsync(slots.Where(s => !ReferenceEquals(s, removed)).ToArray()).ConfigureAwait(false);
+            }
+            finally
+            {
+                removed.Manager.StatusChanged -= OnStatusChanged;
+                await removed.Manager.DisposeAsync().ConfigureAwait(false);
+                lock (_retiring)
+                {
+                    _retiring.Remove(removed);
+                }
+            }
+
             Log.AppRemoved(_logger, Name, removed.ClientId, moved);
             return moved;
         }
@@ -234,7 +261,7 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
             return;
         }
 
-        await Task.WhenAll(Slots.Select(s => s.Manager.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await Task.WhenAll(AllSlots().Select(s => s.Manager.DisposeAsync().AsTask())).ConfigureAwait(false);
         _sessions.Clear();
     }
 
@@ -245,12 +272,21 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
             return;
         }
 
-        foreach (var slot in Slots)
+        foreach (var slot in AllSlots())
         {
             slot.Manager.Dispose();
         }
 
         _sessions.Clear();
+    }
+
+    /// <summary>Gets the apps and the removed apps whose users are still moving away.</summary>
+    private AppSlot[] AllSlots()
+    {
+        lock (_retiring)
+        {
+            return [.. Slots, .. _retiring.Where(r => !Slots.Contains(r))];
+        }
     }
 
     private static AppSlot SlotFor(string userId, IReadOnlyList<AppSlot> slots)
@@ -269,7 +305,8 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
         return slots[AppAssignment.Assign(userId, ids)];
     }
 
-    private async Task<int> RebalanceAsync(AppSlot[] next, CancellationToken cancellationToken)
+    /// <summary>Publishes <paramref name="next"/> and moves the users it assigns elsewhere; returns when every move is done.</summary>
+    private async Task<int> RebalanceAsync(AppSlot[] next)
     {
         List<(PooledSession Session, AppSlot Target)> moves = [];
         lock (_sessions)
@@ -291,9 +328,9 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
         // users waiting their turn stay kept by their old app. All at once, thousands of sign-offs would go first and the
         // new app's queue would hold users unset for minutes (measured, `pools move`: 1,250 lapses moving 7,433 of 30,000 users; paced, none).
         var width = Math.Max(16, (int)Math.Ceiling(2 * next.Min(s => s.Gate.RatePerSecond)));
+        // Not cancellable: every move started runs to its end before the lanes are disposed and the change is released.
         using var lanes = new SemaphoreSlim(width, width);
-        var all = Task.WhenAll(moves.Select(m => MoveOneAsync(m.Session, m.Target, lanes)));
-        await all.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(moves.Select(m => MoveOneAsync(m.Session, m.Target, lanes))).ConfigureAwait(false);
         return moves.Count;
     }
 

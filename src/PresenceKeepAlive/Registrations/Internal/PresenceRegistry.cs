@@ -105,10 +105,76 @@ internal sealed class PresenceRegistry : IPresenceSessionManagerProvider, IAsync
     private PresenceKeepAliveOptions OptionsFor(string name) =>
         _services.GetRequiredService<IOptionsMonitor<PresenceKeepAliveOptions>>().Get(name);
 
+    private static string Describe(string name) => name.Length == 0 ? "the unnamed AddPresenceSession registration" : $"registration '{name}'";
+
+    private static IEnumerable<string> ClientIdsOf(PresenceKeepAliveOptions options) =>
+        options.Apps.Count > 0
+            ? options.Apps.Where(a => !string.IsNullOrWhiteSpace(a?.ClientId)).Select(a => a.ClientId!)
+            : string.IsNullOrWhiteSpace(options.ClientId) ? [] : [options.ClientId];
+
+    /// <summary>
+    /// Refuses a registration that shares an (app, tenant) or a configured user with another registration of the
+    /// process: Graph gives each (app, tenant) one budget, and two registrations would each spend all of it (twice the
+    /// budget: 429s); a user configured twice would be kept alive by two sessions.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">The registration overlaps another one.</exception>
+    private void CheckOverlaps(string name, PresenceKeepAliveOptions options)
+    {
+        var others = _names.Names.Where(n => !string.Equals(n, name, StringComparison.Ordinal)).ToList();
+        if (_unnamed)
+        {
+            others.Insert(0, Microsoft.Extensions.Options.Options.DefaultName);
+        }
+
+        var failures = new List<string>();
+        var clientIds = ClientIdsOf(options).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var users = options.Sessions.Where(s => !string.IsNullOrWhiteSpace(s?.UserId)).Select(s => s.UserId!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var other in others)
+        {
+            PresenceKeepAliveOptions theirs;
+            try
+            {
+                theirs = OptionsFor(other);
+            }
+            catch (OptionsValidationException)
+            {
+                // Refused on its own (when it is built or started): its own messages say why.
+                continue;
+            }
+
+            if (!string.Equals(theirs.TenantId ?? string.Empty, options.TenantId ?? string.Empty, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var tenant = string.IsNullOrEmpty(options.TenantId) ? "(no TenantId)" : options.TenantId;
+            foreach (var clientId in ClientIdsOf(theirs).Where(clientIds.Contains))
+            {
+                failures.Add(
+                    $"Registration '{name}': app {clientId} in tenant {tenant} is also in {Describe(other)}: Graph gives each app one rate budget per tenant, " +
+                    "and two registrations would each spend all of it (twice the budget: 429s). Keep one registration per tenant and list its apps under Apps, " +
+                    "or use another app registration.");
+            }
+
+            foreach (var userId in theirs.Sessions.Where(s => !string.IsNullOrWhiteSpace(s?.UserId)).Select(s => s.UserId!).Where(users.Contains))
+            {
+                failures.Add(
+                    $"Registration '{name}': user {userId} is also configured in {Describe(other)} of tenant {tenant}: it would be kept alive by two sessions. " +
+                    "Configure each user of a tenant in one registration.");
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(name, typeof(PresenceKeepAliveOptions), failures);
+        }
+    }
+
     private PresenceAppPool Build(string name)
     {
         // Validated here too (IOptionsMonitor.Get runs the validator), with messages naming the registration.
         var options = OptionsFor(name);
+        CheckOverlaps(name, options);
         var factory = _services.GetRequiredService<IHttpClientFactory>();
         var clientName = PresenceHttpClient.NameFor(name);
         var loggerFactory = _services.GetRequiredService<ILoggerFactory>();

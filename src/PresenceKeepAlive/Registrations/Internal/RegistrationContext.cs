@@ -56,7 +56,9 @@ internal sealed class RegistrationContext
         gate ??= CreateGate(clientId);
         var metrics = Metrics.WithTags([.. Tags, new("presencekeepalive.client_id", clientId)]);
         var scope = new RegistrationLogScope(Name, Options.TenantId, clientId);
-        var credential = PresenceCredentialFactory.CreateFor(Options, app, RegisteredCredential, TimeProvider);
+        // A credential registered in DI is the registration's identity: never another app's (validation refuses that).
+        var registered = CredentialSettings.UsesRegistrationIdentity(Options, app) ? RegisteredCredential : null;
+        var credential = PresenceCredentialFactory.CreateFor(Options, app, registered, TimeProvider);
         var protocol = new GraphPresenceProtocol(
             PresenceHttpClient.CreateGraphClient(CreateHttpClient(), credential, Options.BaseUrl),
             Options.Protocol,
