@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PresenceKeepAlive.Emulator;
 
 namespace PresenceKeepAlive.Cli.Tests;
@@ -36,14 +35,16 @@ public class PresenceCommandLineTests
 
         var running = PresenceCommandLine.RunAsync(
             ["set", Adele, "Busy", "InACall", "--keep-alive", "--base-url", emulator.GraphV1Url.ToString()], output, error, _ => null, stop.Token);
-        await WaitUntilAsync(() => Describe(emulator.GetPresence(Adele)) == "Busy/InACall", "Adele to show Busy/InACall");
-        await WaitUntilAsync(() => output.ToString().Contains("Active, confirmed", StringComparison.Ordinal), "the status line");
+        // The status line is written once the session is active and its presence confirmed: no polling.
+        await output.WaitForAsync("Active, confirmed").WaitAsync(RealTimeCap);
+        var whileKept = Describe(emulator.GetPresence(Adele));
         await stop.CancelAsync();
         var exitCode = await running.WaitAsync(RealTimeCap);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(exitCode, Is.EqualTo(ExitCodes.Success), error.ToString());
+            Assert.That(whileKept, Is.EqualTo("Busy/InACall"));
             Assert.That(output.ToString(), Does.Contain("keeping Busy/InACall alive").And.Contain("Active, confirmed").And.Contain("adele@contoso.com: signed off"));
             Assert.That(Describe(emulator.GetPresence(Adele)), Is.EqualTo("Offline/Offline"));
             Assert.That(emulator.GetSessions(Adele), Is.Empty);
@@ -238,32 +239,20 @@ public class PresenceCommandLineTests
     }
 
     private static string Describe(EmulatedPresence presence) => presence.Availability + "/" + presence.Activity;
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > RealTimeCap)
-            {
-                Assert.Fail($"Gave up waiting for {what}.");
-            }
-
-            await Task.Delay(20);
-        }
-    }
 }
 
 /// <summary>A <see cref="StringWriter"/> the test may read while the command writes from another thread.</summary>
 internal sealed class SynchronizedStringWriter : StringWriter
 {
     private readonly object _lock = new();
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
 
     public override void Write(char value)
     {
         lock (_lock)
         {
             base.Write(value);
+            Signal();
         }
     }
 
@@ -272,6 +261,7 @@ internal sealed class SynchronizedStringWriter : StringWriter
         lock (_lock)
         {
             base.Write(buffer, index, count);
+            Signal();
         }
     }
 
@@ -280,6 +270,19 @@ internal sealed class SynchronizedStringWriter : StringWriter
         lock (_lock)
         {
             base.Write(value);
+            Signal();
+        }
+    }
+
+    /// <summary>Completes when the text written so far contains <paramref name="text"/>.</summary>
+    public Task WaitForAsync(string text)
+    {
+        lock (_lock)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((text, seen));
+            Signal();
+            return seen.Task;
         }
     }
 
@@ -289,5 +292,25 @@ internal sealed class SynchronizedStringWriter : StringWriter
         {
             return base.ToString();
         }
+    }
+
+    private void Signal()
+    {
+        if (_waiters.Count == 0)
+        {
+            return;
+        }
+
+        var written = base.ToString();
+        _waiters.RemoveAll(w =>
+        {
+            if (!written.Contains(w.Text, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            w.Seen.TrySetResult();
+            return true;
+        });
     }
 }

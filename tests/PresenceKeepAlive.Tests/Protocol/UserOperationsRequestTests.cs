@@ -252,18 +252,24 @@ public class OneShotBudgetTests
         using var cancel = new CancellationTokenSource();
 
         var preferred = session.SetPreferredPresenceAsync(PreferredPresence.DoNotDisturb, cancellationToken: cancel.Token);
-        await Task.Delay(GraphTestHost.Short);
-        var waitedForTheGate = !preferred.IsCompleted;
+
+        // The engine arms its clock for the moment the window frees a place: the request waits for the gate.
+        var gateWait = await host.Time.WaitForTimerAsync(d => d > TimeSpan.FromSeconds(20) && d <= TimeSpan.FromSeconds(30), GraphTestHost.Generous);
+        var waitedForTheGate = !preferred.IsCompleted && host.Requests.Count == 1;
         await cancel.CancelAsync();
         var thrown = await Assert.ThrowsAsync<TaskCanceledException>(() => preferred.WaitAsync(GraphTestHost.Generous));
         host.Time.Advance(TimeSpan.FromSeconds(31));
-        await Task.Delay(GraphTestHost.Short);
+
+        // The window's one place is free again: a later request takes it only if the withdrawn one did not.
+        await session.SetPreferredPresenceAsync(PreferredPresence.Busy).WaitAsync(GraphTestHost.Generous);
 
         using (Assert.EnterMultipleScope())
         {
+            Assert.That(gateWait, Is.GreaterThan(TimeSpan.Zero));
             Assert.That(waitedForTheGate, Is.True, "the budget had no place: the request waited");
             Assert.That(thrown, Is.Not.Null);
-            Assert.That(host.Requests.All.Select(r => r.Uri.AbsolutePath.Split('/')[^1]), Is.EqualTo(new[] { "setPresence" }), "the withdrawn request was never sent");
+            Assert.That(host.Requests.All.Select(r => r.Uri.AbsolutePath.Split('/')[^1]), Is.EqualTo(new[] { "setPresence", "setUserPreferredPresence" }), "the withdrawn request was never sent");
+            Assert.That(JsonNode.Parse(host.Requests.Last.Body!)!["availability"]!.GetValue<string>(), Is.EqualTo("Busy"), "the place went to the later request");
         }
     }
 }
