@@ -203,6 +203,44 @@ public class UserOperationsRequestTests
     }
 
     [Test]
+    public async Task GetPresencesAsync_UserPrincipalName_ThrowsNamingItAsNotAnObjectIdAndSendsNothing()
+    {
+        using var host = CreateSut();
+        var any = host.RespondAlways(HttpStatusCode.OK);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Manager(host).GetPresencesAsync([GraphTestHost.UserId, "adele@contoso.com"]));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex!.Message, Does.Contain("'adele@contoso.com'").And.Contain("object id"));
+            Assert.That(ex.ParamName, Is.EqualTo("userIds"));
+            Assert.That(host.Mock.GetMatchCount(any), Is.Zero);
+        }
+    }
+
+    [Test]
+    public async Task GetPresencesAsync_AnswerInAnotherOrderOrUnknownIds_MapsByReturnedIdOnly()
+    {
+        using var host = CreateSut();
+        const string Other = "11111111-2222-4333-8444-555555555555";
+        const string Stranger = "99999999-8888-4777-8666-555555555555";
+        host.Mock.When(HttpMethod.Post, GraphTestHost.GraphBase + "/communications/getPresencesByUserId").Respond(request =>
+        {
+            host.Requests.Record(request);
+            var value = new JsonArray(
+                new JsonObject { ["id"] = Other, ["availability"] = "Away", ["activity"] = "Away" },
+                new JsonObject { ["id"] = Stranger, ["availability"] = "Busy", ["activity"] = "InACall" },
+                new JsonObject { ["availability"] = "DoNotDisturb", ["activity"] = "Presenting" });
+            var body = new JsonObject { ["value"] = value }.ToJsonString();
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "application/json") });
+        });
+
+        var seen = await Manager(host).GetPresencesAsync([GraphTestHost.UserId, Other]).WaitAsync(GraphTestHost.Generous);
+
+        Assert.That(seen.Select(s => s.UserId + "=" + s.Availability), Is.EqualTo(new[] { Other + "=Away" }), "no reading is given to a user by its position");
+    }
+
+    [Test]
     public async Task SetPreferredPresenceAsync_PermissionDenied_ThrowsPresenceRequestExceptionWith403()
     {
         using var host = CreateSut();

@@ -25,9 +25,14 @@ internal sealed partial class PresenceSessionManager
                 // The signed-in user is read on its own path (GET /me/presence), first.
                 me = true;
             }
-            else if (seenIds.Add(id))
+            else
             {
-                ids.Add(id);
+                // getPresencesByUserId takes object ids only: a user principal name would fail the whole batch.
+                PresenceRequestValidator.ValidateObjectId(id, nameof(userIds));
+                if (seenIds.Add(id))
+                {
+                    ids.Add(id);
+                }
             }
         }
 
