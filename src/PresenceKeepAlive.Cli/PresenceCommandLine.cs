@@ -132,7 +132,7 @@ internal static class PresenceCommandLine
 
     private static Command StatusCommand(TextWriter output, TextWriter error, Func<string, string?> environment)
     {
-        var users = new Argument<string[]>("USER") { Description = "One or more users (650 are read per call), or 'me'.", Arity = ArgumentArity.OneOrMore };
+        var users = new Argument<string[]>("USER") { Description = "One or more users' object ids (GUIDs; 650 are read per call), or 'me'.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("status", "Show what others see for users (getPresencesByUserId; needs Presence.Read.All), one line each.") { users };
         AddCommon(command);
         command.SetAction((result, stop) => GuardAsync(error, async () =>

@@ -7,6 +7,8 @@ public class PresenceCommandLineTests
 {
     private const string Adele = "adele@contoso.com";
     private const string Alex = "alex@contoso.com";
+    private const string AdeleId = "0a1b2c3d-0000-4000-8000-00000000ad01";
+    private const string AlexId = "0a1b2c3d-0000-4000-8000-00000000a1e7";
     private static readonly TimeSpan RealTimeCap = TimeSpan.FromSeconds(20);
 
     [Test]
@@ -86,19 +88,34 @@ public class PresenceCommandLineTests
     public async Task Preferred_DoNotDisturb_MasksTheAppSessionInStatusAndClearShowsItAgain()
     {
         await using var emulator = await PresenceEmulator.StartAsync();
-        Assert.That((await RunAsync(emulator, "set", Adele, "Busy", "InACall")).ExitCode, Is.Zero);
+        Assert.That((await RunAsync(emulator, "set", AdeleId, "Busy", "InACall")).ExitCode, Is.Zero);
 
-        var preferred = await RunAsync(emulator, "preferred", Adele, "DoNotDisturb", "--for", "2h");
-        var masked = await RunAsync(emulator, "status", Adele, Alex);
-        var cleared = await RunAsync(emulator, "preferred", Adele, "--clear");
-        var shown = await RunAsync(emulator, "status", Adele);
+        var preferred = await RunAsync(emulator, "preferred", AdeleId, "DoNotDisturb", "--for", "2h");
+        var masked = await RunAsync(emulator, "status", AdeleId, AlexId);
+        var cleared = await RunAsync(emulator, "preferred", AdeleId, "--clear");
+        var shown = await RunAsync(emulator, "status", AdeleId);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(preferred.Output, Does.Contain("preferred presence DoNotDisturb/DoNotDisturb for 02:00:00"));
-            Assert.That(masked.Output, Is.EqualTo($"{Adele} DoNotDisturb/DoNotDisturb{Environment.NewLine}{Alex} Offline/Offline{Environment.NewLine}"));
+            Assert.That(masked.Output, Is.EqualTo($"{AdeleId} DoNotDisturb/DoNotDisturb{Environment.NewLine}{AlexId} Offline/Offline{Environment.NewLine}"));
             Assert.That(cleared.ExitCode, Is.Zero);
-            Assert.That(shown.Output.Trim(), Is.EqualTo($"{Adele} Busy/InACall"));
+            Assert.That(shown.Output.Trim(), Is.EqualTo($"{AdeleId} Busy/InACall"));
+        }
+    }
+
+    [Test]
+    public async Task Status_UserPrincipalName_ExitsTwoNamingIt()
+    {
+        await using var emulator = await PresenceEmulator.StartAsync();
+
+        var run = await RunAsync(emulator, "status", AdeleId, Adele);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(ExitCodes.InvalidInput));
+            Assert.That(run.Error, Does.Contain($"'{Adele}'").And.Contain("object id"));
+            Assert.That(run.Output, Is.Empty);
         }
     }
 
