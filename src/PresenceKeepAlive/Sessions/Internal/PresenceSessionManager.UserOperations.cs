@@ -67,7 +67,8 @@ internal sealed partial class PresenceSessionManager
         PresenceRequestValidator.ValidateUserId(userId, nameof(userId));
         if (_sessions.TryGetValue(userId, out var held))
         {
-            return held.ClearAsync(cancellationToken);
+            // Sends clearPresence even when the held session has sent nothing yet (a session left by an earlier run).
+            return held.SignOffAsync(cancellationToken);
         }
 
         var protocol = Protocol;
