@@ -217,6 +217,57 @@ public class PresenceCommandLineTests
         }
     }
 
+    [TestCase("60d")]
+    [TestCase("50d")]
+    public async Task SetFor_LongerThanThirtyDays_ExitsTwoBeforeSendingAnything(string keepFor)
+    {
+        await using var emulator = await PresenceEmulator.StartAsync();
+
+        var run = await RunAsync(emulator, "set", Adele, "Busy", "InACall", "--for", keepFor);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(ExitCodes.InvalidInput));
+            Assert.That(run.Error, Does.Contain("--for").And.Contain("30 days"));
+            Assert.That(emulator.GetSessions(Adele), Is.Empty, "nothing was sent");
+            Assert.That(emulator.GetHistory(Adele), Is.Empty);
+        }
+    }
+
+    [TestCase("set", "--for")]
+    [TestCase("preferred", "--for")]
+    public async Task For_TooLargeForATimeSpan_ExitsTwoAsInvalidInput(string verb, string option)
+    {
+        await using var emulator = await PresenceEmulator.StartAsync();
+
+        var run = verb == "set"
+            ? await RunAsync(emulator, "set", Adele, "Busy", "InACall", option, "999999999d")
+            : await RunAsync(emulator, "preferred", Adele, "DoNotDisturb", option, "999999999d");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(ExitCodes.InvalidInput));
+            Assert.That(run.Error, Does.Contain("'999999999d' is not a positive duration"));
+            Assert.That(emulator.GetHistory(Adele), Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task SetKeepAlive_FirstSetFailsTransiently_SignsOffBeforeExiting()
+    {
+        await using var emulator = await PresenceEmulator.StartAsync();
+        emulator.AddFault(new FaultRule { StatusCode = 503, Operation = EmulatorOperation.SetPresence, RetryAfter = TimeSpan.Zero });
+
+        var run = await RunAsync(emulator, "set", Adele, "Busy", "InACall", "--keep-alive");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(ExitCodes.RequestFailed), run.Output + run.Error);
+            Assert.That(run.Output, Does.Contain("adele@contoso.com: signed off"));
+            Assert.That(emulator.GetSessions(Adele), Is.Empty, "no session is left behind");
+        }
+    }
+
     [Test]
     public async Task RealGraph_NoClientId_ExitsTwoSayingWhatToSet()
     {
