@@ -11,12 +11,37 @@ internal static class DurationText
     /// <exception cref="FormatException">The text is not a positive duration in one of <see cref="Forms"/>.</exception>
     public static TimeSpan Parse(string text, string optionName)
     {
-        if (TryParse(text, out var value) && value > TimeSpan.Zero)
+        bool parsed;
+        TimeSpan value;
+        try
+        {
+            parsed = TryParse(text, out value);
+        }
+        catch (OverflowException)
+        {
+            // Too large for a TimeSpan (about 29,000 years): invalid input, not a crash.
+            parsed = false;
+            value = default;
+        }
+
+        if (parsed && value > TimeSpan.Zero)
         {
             return value;
         }
 
         throw new FormatException($"{optionName} '{text}' is not a positive duration: write it as {Forms}.");
+    }
+
+    /// <exception cref="FormatException">As <see cref="Parse"/>, or the duration is longer than <paramref name="max"/>.</exception>
+    public static TimeSpan Parse(string text, string optionName, TimeSpan max)
+    {
+        var value = Parse(text, optionName);
+        if (value > max)
+        {
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{optionName} '{text}' is {value:c}, longer than the {max.TotalDays:0} days allowed: write a duration up to {max:c}."));
+        }
+
+        return value;
     }
 
     private static bool TryParse(string text, out TimeSpan value)

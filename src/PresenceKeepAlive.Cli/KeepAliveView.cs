@@ -10,6 +10,9 @@ namespace PresenceKeepAlive.Cli;
 /// </summary>
 internal sealed class KeepAliveView(IPresenceSession session, PresenceState state, TimeSpan? keepFor, TextWriter output, bool redirected)
 {
+    /// <summary>The longest <c>--for</c>: well inside what a timed <see cref="CancellationTokenSource"/> accepts (about 49.7 days).</summary>
+    public static readonly TimeSpan MaxKeepFor = TimeSpan.FromDays(30);
+
     private static readonly TimeSpan SignOffLimit = TimeSpan.FromSeconds(30);
     private readonly object _write = new();
     private int _lastLength;
@@ -26,6 +29,14 @@ internal sealed class KeepAliveView(IPresenceSession session, PresenceState stat
         {
             // Ctrl+C before the first acceptance: still sign off whatever may have reached the service.
         }
+        catch (PresenceRequestException ex)
+        {
+            // The first set failed, but the session may still retry it: sign off before exiting so nothing stays behind.
+            session.StatusChanged -= OnStatusChanged;
+            WriteLine($"{session.UserId}: refused: {ex.Message}");
+            await SignOffAsync().ConfigureAwait(false);
+            return ex.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.NotAuthorized : ExitCodes.RequestFailed;
+        }
 
         var until = keepFor is { } d ? DateTimeOffset.UtcNow + d : (DateTimeOffset?)null;
         WriteLine($"{session.UserId}: keeping {state} alive{(until is { } u ? string.Create(CultureInfo.InvariantCulture, $" until {u:HH:mm:ss}Z") : string.Empty)}; Ctrl+C signs off.");
@@ -40,6 +51,7 @@ internal sealed class KeepAliveView(IPresenceSession session, PresenceState stat
                 FinishLine();
                 var error = session.LastError;
                 WriteLine($"{session.UserId}: refused: {error?.Message}");
+                await SignOffAsync().ConfigureAwait(false);
                 return error?.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.NotAuthorized : ExitCodes.RequestFailed;
             }
 
@@ -56,17 +68,23 @@ internal sealed class KeepAliveView(IPresenceSession session, PresenceState stat
 
         session.StatusChanged -= OnStatusChanged;
         FinishLine();
+        return await SignOffAsync().ConfigureAwait(false) ? ExitCodes.Success : ExitCodes.SignOffFailed;
+    }
+
+    /// <summary>Signs the session off within <see cref="SignOffLimit"/>; returns whether it was signed off.</summary>
+    private async Task<bool> SignOffAsync()
+    {
         try
         {
             using var giveUp = new CancellationTokenSource(SignOffLimit, TimeProvider.System);
             await session.ClearAsync(giveUp.Token).ConfigureAwait(false);
             WriteLine($"{session.UserId}: signed off");
-            return ExitCodes.Success;
+            return true;
         }
         catch (Exception ex) when (ex is PresenceRequestException or OperationCanceledException)
         {
             WriteLine($"{session.UserId}: sign-off failed ({ex.Message}); the state stays until its lease ends.");
-            return ExitCodes.SignOffFailed;
+            return false;
         }
     }
 

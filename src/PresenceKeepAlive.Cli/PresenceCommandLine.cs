@@ -91,7 +91,8 @@ internal static class PresenceCommandLine
         command.SetAction((result, stop) => GuardAsync(error, async () =>
         {
             var state = PresenceState.Parse(result.GetValue(availability)!, result.GetValue(activity)!, PresenceProtocol.SetPresence);
-            var keepFor = result.GetValue(duration) is { } text ? DurationText.Parse(text, "--for") : (TimeSpan?)null;
+            // Checked before anything is sent: a longer --for could not be timed (and nothing would sign off).
+            var keepFor = result.GetValue(duration) is { } text ? DurationText.Parse(text, "--for", KeepAliveView.MaxKeepFor) : (TimeSpan?)null;
             var leaseValue = result.GetValue(lease) is { } leaseText ? DurationText.Parse(leaseText, "--lease") : (TimeSpan?)null;
             await using var connection = await CliConnection.CreateAsync(Settings(result), environment, error, o =>
             {
@@ -132,7 +133,7 @@ internal static class PresenceCommandLine
 
     private static Command StatusCommand(TextWriter output, TextWriter error, Func<string, string?> environment)
     {
-        var users = new Argument<string[]>("USER") { Description = "One or more users (650 are read per call), or 'me'.", Arity = ArgumentArity.OneOrMore };
+        var users = new Argument<string[]>("USER") { Description = "One or more users' object ids (GUIDs; 650 are read per call), or 'me'.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("status", "Show what others see for users (getPresencesByUserId; needs Presence.Read.All), one line each.") { users };
         AddCommon(command);
         command.SetAction((result, stop) => GuardAsync(error, async () =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PresenceKeepAlive.Emulator;
 
 namespace PresenceKeepAlive.Cli.Tests;
@@ -8,6 +7,8 @@ public class PresenceCommandLineTests
 {
     private const string Adele = "adele@contoso.com";
     private const string Alex = "alex@contoso.com";
+    private const string AdeleId = "0a1b2c3d-0000-4000-8000-00000000ad01";
+    private const string AlexId = "0a1b2c3d-0000-4000-8000-00000000a1e7";
     private static readonly TimeSpan RealTimeCap = TimeSpan.FromSeconds(20);
 
     [Test]
@@ -36,14 +37,16 @@ public class PresenceCommandLineTests
 
         var running = PresenceCommandLine.RunAsync(
             ["set", Adele, "Busy", "InACall", "--keep-alive", "--base-url", emulator.GraphV1Url.ToString()], output, error, _ => null, stop.Token);
-        await WaitUntilAsync(() => Describe(emulator.GetPresence(Adele)) == "Busy/InACall", "Adele to show Busy/InACall");
-        await WaitUntilAsync(() => output.ToString().Contains("Active, confirmed", StringComparison.Ordinal), "the status line");
+        // The status line is written once the session is active and its presence confirmed: no polling.
+        await output.WaitForAsync("Active, confirmed").WaitAsync(RealTimeCap);
+        var whileKept = Describe(emulator.GetPresence(Adele));
         await stop.CancelAsync();
         var exitCode = await running.WaitAsync(RealTimeCap);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(exitCode, Is.EqualTo(ExitCodes.Success), error.ToString());
+            Assert.That(whileKept, Is.EqualTo("Busy/InACall"));
             Assert.That(output.ToString(), Does.Contain("keeping Busy/InACall alive").And.Contain("Active, confirmed").And.Contain("adele@contoso.com: signed off"));
             Assert.That(Describe(emulator.GetPresence(Adele)), Is.EqualTo("Offline/Offline"));
             Assert.That(emulator.GetSessions(Adele), Is.Empty);
@@ -85,19 +88,34 @@ public class PresenceCommandLineTests
     public async Task Preferred_DoNotDisturb_MasksTheAppSessionInStatusAndClearShowsItAgain()
     {
         await using var emulator = await PresenceEmulator.StartAsync();
-        Assert.That((await RunAsync(emulator, "set", Adele, "Busy", "InACall")).ExitCode, Is.Zero);
+        Assert.That((await RunAsync(emulator, "set", AdeleId, "Busy", "InACall")).ExitCode, Is.Zero);
 
-        var preferred = await RunAsync(emulator, "preferred", Adele, "DoNotDisturb", "--for", "2h");
-        var masked = await RunAsync(emulator, "status", Adele, Alex);
-        var cleared = await RunAsync(emulator, "preferred", Adele, "--clear");
-        var shown = await RunAsync(emulator, "status", Adele);
+        var preferred = await RunAsync(emulator, "preferred", AdeleId, "DoNotDisturb", "--for", "2h");
+        var masked = await RunAsync(emulator, "status", AdeleId, AlexId);
+        var cleared = await RunAsync(emulator, "preferred", AdeleId, "--clear");
+        var shown = await RunAsync(emulator, "status", AdeleId);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(preferred.Output, Does.Contain("preferred presence DoNotDisturb/DoNotDisturb for 02:00:00"));
-            Assert.That(masked.Output, Is.EqualTo($"{Adele} DoNotDisturb/DoNotDisturb{Environment.NewLine}{Alex} Offline/Offline{Environment.NewLine}"));
+            Assert.That(masked.Output, Is.EqualTo($"{AdeleId} DoNotDisturb/DoNotDisturb{Environment.NewLine}{AlexId} Offline/Offline{Environment.NewLine}"));
             Assert.That(cleared.ExitCode, Is.Zero);
-            Assert.That(shown.Output.Trim(), Is.EqualTo($"{Adele} Busy/InACall"));
+            Assert.That(shown.Output.Trim(), Is.EqualTo($"{AdeleId} Busy/InACall"));
+        }
+    }
+
+    [Test]
+    public async Task Status_UserPrincipalName_ExitsTwoNamingIt()
+    {
+        await using var emulator = await PresenceEmulator.StartAsync();
+
+        var run = await RunAsync(emulator, "status", AdeleId, Adele);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(ExitCodes.InvalidInput));
+            Assert.That(run.Error, Does.Contain($"'{Adele}'").And.Contain("object id"));
+            Assert.That(run.Output, Is.Empty);
         }
     }
 
@@ -199,6 +217,57 @@ public class PresenceCommandLineTests
         }
     }
 
+    [TestCase("60d")]
+    [TestCase("50d")]
+    public async Task SetFor_LongerThanThirtyDays_ExitsTwoBeforeSendingAnything(string keepFor)
+    {
+        await using var emulator = await PresenceEmulator.StartAsync();
+
+        var run = await RunAsync(emulator, "set", Adele, "Busy", "InACall", "--for", keepFor);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(ExitCodes.InvalidInput));
+            Assert.That(run.Error, Does.Contain("--for").And.Contain("30 days"));
+            Assert.That(emulator.GetSessions(Adele), Is.Empty, "nothing was sent");
+            Assert.That(emulator.GetHistory(Adele), Is.Empty);
+        }
+    }
+
+    [TestCase("set", "--for")]
+    [TestCase("preferred", "--for")]
+    public async Task For_TooLargeForATimeSpan_ExitsTwoAsInvalidInput(string verb, string option)
+    {
+        await using var emulator = await PresenceEmulator.StartAsync();
+
+        var run = verb == "set"
+            ? await RunAsync(emulator, "set", Adele, "Busy", "InACall", option, "999999999d")
+            : await RunAsync(emulator, "preferred", Adele, "DoNotDisturb", option, "999999999d");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(ExitCodes.InvalidInput));
+            Assert.That(run.Error, Does.Contain("'999999999d' is not a positive duration"));
+            Assert.That(emulator.GetHistory(Adele), Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task SetKeepAlive_FirstSetFailsTransiently_SignsOffBeforeExiting()
+    {
+        await using var emulator = await PresenceEmulator.StartAsync();
+        emulator.AddFault(new FaultRule { StatusCode = 503, Operation = EmulatorOperation.SetPresence, RetryAfter = TimeSpan.Zero });
+
+        var run = await RunAsync(emulator, "set", Adele, "Busy", "InACall", "--keep-alive");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(ExitCodes.RequestFailed), run.Output + run.Error);
+            Assert.That(run.Output, Does.Contain("adele@contoso.com: signed off"));
+            Assert.That(emulator.GetSessions(Adele), Is.Empty, "no session is left behind");
+        }
+    }
+
     [Test]
     public async Task RealGraph_NoClientId_ExitsTwoSayingWhatToSet()
     {
@@ -238,32 +307,20 @@ public class PresenceCommandLineTests
     }
 
     private static string Describe(EmulatedPresence presence) => presence.Availability + "/" + presence.Activity;
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > RealTimeCap)
-            {
-                Assert.Fail($"Gave up waiting for {what}.");
-            }
-
-            await Task.Delay(20);
-        }
-    }
 }
 
 /// <summary>A <see cref="StringWriter"/> the test may read while the command writes from another thread.</summary>
 internal sealed class SynchronizedStringWriter : StringWriter
 {
     private readonly object _lock = new();
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
 
     public override void Write(char value)
     {
         lock (_lock)
         {
             base.Write(value);
+            Signal();
         }
     }
 
@@ -272,6 +329,7 @@ internal sealed class SynchronizedStringWriter : StringWriter
         lock (_lock)
         {
             base.Write(buffer, index, count);
+            Signal();
         }
     }
 
@@ -280,6 +338,19 @@ internal sealed class SynchronizedStringWriter : StringWriter
         lock (_lock)
         {
             base.Write(value);
+            Signal();
+        }
+    }
+
+    /// <summary>Completes when the text written so far contains <paramref name="text"/>.</summary>
+    public Task WaitForAsync(string text)
+    {
+        lock (_lock)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((text, seen));
+            Signal();
+            return seen.Task;
         }
     }
 
@@ -289,5 +360,25 @@ internal sealed class SynchronizedStringWriter : StringWriter
         {
             return base.ToString();
         }
+    }
+
+    private void Signal()
+    {
+        if (_waiters.Count == 0)
+        {
+            return;
+        }
+
+        var written = base.ToString();
+        _waiters.RemoveAll(w =>
+        {
+            if (!written.Contains(w.Text, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            w.Seen.TrySetResult();
+            return true;
+        });
     }
 }

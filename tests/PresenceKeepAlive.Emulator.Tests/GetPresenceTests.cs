@@ -72,6 +72,8 @@ public class GetPresenceTests
     [TestCase("{\"ids\":[]}")]
     [TestCase("{}")]
     [TestCase("{\"ids\":[\"not a user\"]}")]
+    [TestCase("{\"ids\":[\"adele@contoso.com\"]}")]
+    [TestCase("{\"ids\":[\"6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b\",\"adele@contoso.com\"]}")]
     public async Task GetPresencesByUserId_MissingOrInvalidIds_Returns400InvalidArgument(string body)
     {
         await using var sut = await EmulatorHarness.StartAsync();

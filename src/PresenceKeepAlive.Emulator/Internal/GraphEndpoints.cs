@@ -227,9 +227,10 @@ internal sealed class GraphEndpoints(EmulatorCore core)
 
         foreach (var id in ids)
         {
-            if (!IsValidUserId(id))
+            // As Graph: getPresencesByUserId takes directory object ids only; one user principal name fails the call.
+            if (!IsValidUserId(id) || !Guid.TryParseExact(id, "D", out _))
             {
-                await InvalidArgumentAsync(context, $"The provided id '{id}' is not a valid user id.");
+                await InvalidArgumentAsync(context, $"The provided id '{id}' is not a valid user id: an object id (GUID) is required.");
                 return;
             }
         }

@@ -6,8 +6,8 @@ namespace PresenceKeepAlive;
 /// Needs the application permission <c>Presence.Read.All</c> on a real tenant.
 /// </summary>
 /// <remarks>
-/// Reads only take places in the rate budget that refreshes and state changes do not need at that moment (at most
-/// <see cref="BudgetShare"/> of the budget), so turning read-back on never delays a refresh or a state change.
+/// Reads only take places in the rate budget that refreshes and state changes do not need at that moment, and always
+/// leave <see cref="BudgetShare"/> of the budget free for them, so turning read-back on never delays a refresh or a state change.
 /// </remarks>
 public sealed class PresenceReadBackOptions
 {
@@ -34,8 +34,10 @@ public sealed class PresenceReadBackOptions
     public int BatchSize { get; set; } = MaxBatchSize;
 
     /// <summary>
-    /// Gets or sets the largest share of the rate budget read-back may use: a read goes only while more than this share
-    /// of the window is free and no refresh or state change is waiting. From greater than 0 to at most 0.25.
+    /// Gets or sets the headroom read-back leaves free: the share of the rate budget (of the window, and of the current
+    /// second's pacing) that must stay free after a read takes its place, for refreshes and state changes that fall due
+    /// next. A read goes only when no refresh, state change or retry is waiting and this much stays free; it is not a cap
+    /// on read-back's own use, which may take every other spare place. From greater than 0 to at most 0.25.
     /// </summary>
     /// <value>The default value is 0.05 (5%).</value>
     public double BudgetShare { get; set; } = 0.05;

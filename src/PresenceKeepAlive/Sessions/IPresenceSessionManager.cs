@@ -50,11 +50,14 @@ public interface IPresenceSessionManager
     /// Reads what others see for <paramref name="userIds"/> (<c>getPresencesByUserId</c>, 650 users a call), through the
     /// engine's rate budget. Needs <c>Presence.Read.All</c>. The users need no session.
     /// </summary>
-    /// <param name="userIds">Object ids or user principal names.</param>
+    /// <param name="userIds">Directory object ids (GUIDs), which is all <c>getPresencesByUserId</c> takes, or <see cref="PresenceUserIds.Me"/>.</param>
     /// <param name="cancellationToken">Withdraws the requests not yet sent, or cancels them.</param>
-    /// <returns>One reading per user the service answered for, in the order asked (the signed-in user, <see cref="PresenceUserIds.Me"/>, first).</returns>
+    /// <returns>
+    /// One reading per user the service answered for, matched by the object id it returned (the signed-in user,
+    /// <see cref="PresenceUserIds.Me"/>, first).
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="userIds"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A user id is not valid; nothing was sent.</exception>
+    /// <exception cref="ArgumentException">A user id is not valid or not an object id (a user principal name, for example); nothing was sent.</exception>
     /// <exception cref="PresenceRequestException">A request failed.</exception>
     Task<IReadOnlyList<SeenPresence>> GetPresencesAsync(IEnumerable<string> userIds, CancellationToken cancellationToken = default);
 

@@ -203,6 +203,44 @@ public class UserOperationsRequestTests
     }
 
     [Test]
+    public async Task GetPresencesAsync_UserPrincipalName_ThrowsNamingItAsNotAnObjectIdAndSendsNothing()
+    {
+        using var host = CreateSut();
+        var any = host.RespondAlways(HttpStatusCode.OK);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Manager(host).GetPresencesAsync([GraphTestHost.UserId, "adele@contoso.com"]));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ex!.Message, Does.Contain("'adele@contoso.com'").And.Contain("object id"));
+            Assert.That(ex.ParamName, Is.EqualTo("userIds"));
+            Assert.That(host.Mock.GetMatchCount(any), Is.Zero);
+        }
+    }
+
+    [Test]
+    public async Task GetPresencesAsync_AnswerInAnotherOrderOrUnknownIds_MapsByReturnedIdOnly()
+    {
+        using var host = CreateSut();
+        const string Other = "11111111-2222-4333-8444-555555555555";
+        const string Stranger = "99999999-8888-4777-8666-555555555555";
+        host.Mock.When(HttpMethod.Post, GraphTestHost.GraphBase + "/communications/getPresencesByUserId").Respond(request =>
+        {
+            host.Requests.Record(request);
+            var value = new JsonArray(
+                new JsonObject { ["id"] = Other, ["availability"] = "Away", ["activity"] = "Away" },
+                new JsonObject { ["id"] = Stranger, ["availability"] = "Busy", ["activity"] = "InACall" },
+                new JsonObject { ["availability"] = "DoNotDisturb", ["activity"] = "Presenting" });
+            var body = new JsonObject { ["value"] = value }.ToJsonString();
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "application/json") });
+        });
+
+        var seen = await Manager(host).GetPresencesAsync([GraphTestHost.UserId, Other]).WaitAsync(GraphTestHost.Generous);
+
+        Assert.That(seen.Select(s => s.UserId + "=" + s.Availability), Is.EqualTo(new[] { Other + "=Away" }), "no reading is given to a user by its position");
+    }
+
+    [Test]
     public async Task SetPreferredPresenceAsync_PermissionDenied_ThrowsPresenceRequestExceptionWith403()
     {
         using var host = CreateSut();
@@ -252,18 +290,24 @@ public class OneShotBudgetTests
         using var cancel = new CancellationTokenSource();
 
         var preferred = session.SetPreferredPresenceAsync(PreferredPresence.DoNotDisturb, cancellationToken: cancel.Token);
-        await Task.Delay(GraphTestHost.Short);
-        var waitedForTheGate = !preferred.IsCompleted;
+
+        // The engine arms its clock for the moment the window frees a place: the request waits for the gate.
+        var gateWait = await host.Time.WaitForTimerAsync(d => d > TimeSpan.FromSeconds(20) && d <= TimeSpan.FromSeconds(30), GraphTestHost.Generous);
+        var waitedForTheGate = !preferred.IsCompleted && host.Requests.Count == 1;
         await cancel.CancelAsync();
         var thrown = await Assert.ThrowsAsync<TaskCanceledException>(() => preferred.WaitAsync(GraphTestHost.Generous));
         host.Time.Advance(TimeSpan.FromSeconds(31));
-        await Task.Delay(GraphTestHost.Short);
+
+        // The window's one place is free again: a later request takes it only if the withdrawn one did not.
+        await session.SetPreferredPresenceAsync(PreferredPresence.Busy).WaitAsync(GraphTestHost.Generous);
 
         using (Assert.EnterMultipleScope())
         {
+            Assert.That(gateWait, Is.GreaterThan(TimeSpan.Zero));
             Assert.That(waitedForTheGate, Is.True, "the budget had no place: the request waited");
             Assert.That(thrown, Is.Not.Null);
-            Assert.That(host.Requests.All.Select(r => r.Uri.AbsolutePath.Split('/')[^1]), Is.EqualTo(new[] { "setPresence" }), "the withdrawn request was never sent");
+            Assert.That(host.Requests.All.Select(r => r.Uri.AbsolutePath.Split('/')[^1]), Is.EqualTo(new[] { "setPresence", "setUserPreferredPresence" }), "the withdrawn request was never sent");
+            Assert.That(JsonNode.Parse(host.Requests.Last.Body!)!["availability"]!.GetValue<string>(), Is.EqualTo("Busy"), "the place went to the later request");
         }
     }
 }

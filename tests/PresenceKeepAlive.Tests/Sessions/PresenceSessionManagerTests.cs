@@ -57,6 +57,35 @@ public class PresenceSessionManagerTests
     }
 
     [Test]
+    public async Task SignOffAsync_HeldSessionThatSentNothing_SendsClearPresenceAnywayAndStaysCleared()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate("a@contoso.com");
+
+        await sut.Manager.SignOffAsync("a@contoso.com").WaitAsync(TimeSpan.FromSeconds(10));
+        sut.Time.Run(TimeSpan.FromMinutes(30));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(sut.Protocol.Calls.Select(c => c.Operation + ":" + c.UserId), Is.EqualTo(new[] { "clearPresence:a@contoso.com" }), "a session an earlier run left is signed off");
+            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Cleared));
+            Assert.That(session.DesiredState, Is.Null);
+        }
+    }
+
+    [Test]
+    public async Task SignOffAsync_HeldSessionThatWasSet_SendsOneClear()
+    {
+        await using var sut = CreateSut();
+        var session = sut.Manager.GetOrCreate("a@contoso.com");
+        await session.SetAsync(PresenceState.BusyInACall).WaitAsync(TimeSpan.FromSeconds(10));
+
+        await sut.Manager.SignOffAsync("a@contoso.com").WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(sut.Protocol.Calls.Select(c => c.Operation), Is.EqualTo(new[] { "setPresence", "clearPresence" }));
+    }
+
+    [Test]
     public async Task SignOffAllAsync_SomeFail_ClearsTheOthersAndReportsFailuresByUser()
     {
         await using var sut = CreateSut();

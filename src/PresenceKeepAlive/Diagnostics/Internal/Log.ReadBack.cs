@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(154, LogLevel.Debug, "Read-back cycle read {Users} users in {Calls} calls over {Elapsed}.")]
     public static partial void ReadBackCycle(ILogger logger, int users, int calls, TimeSpan elapsed);
 
+    [LoggerMessage(156, LogLevel.Warning, "Read-back skips {UserId} and every other session not keyed by an object id (first of {Count}): getPresencesByUserId takes directory object ids (GUIDs) only, so such sessions are not read back. Key the session by the user's object id to read it back.")]
+    public static partial void ReadBackSkipsNonObjectIds(ILogger logger, string userId, int count);
+
     [LoggerMessage(155, LogLevel.Error, "A MismatchChanged handler for {UserId} threw; the session goes on.")]
     public static partial void MismatchHandlerFailed(ILogger logger, string userId, Exception exception);
 }

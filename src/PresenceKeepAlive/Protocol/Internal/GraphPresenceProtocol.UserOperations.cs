@@ -103,7 +103,7 @@ internal sealed partial class GraphPresenceProtocol : IPresenceUserProtocol
                 throw new ArgumentException("getPresencesByUserId needs the users' object ids; 'me' is not one: read the signed-in user with GET /me/presence (IPresenceSessionManager.GetPresencesAsync does).", nameof(userIds));
             }
 
-            PresenceRequestValidator.ValidateUserId(id, nameof(userIds));
+            PresenceRequestValidator.ValidateObjectId(id, nameof(userIds));
         }
 
         GetPresencesByUserIdPostResponse? response = null;
@@ -121,19 +121,13 @@ internal sealed partial class GraphPresenceProtocol : IPresenceUserProtocol
             byId.TryAdd(id, id);
         }
 
-        var answered = response?.Value ?? [];
-        for (var i = 0; i < answered.Count; i++)
+        // Matched by the object id Graph answers with, never by position: an answer that names no user asked for is dropped.
+        foreach (var presence in response?.Value ?? [])
         {
-            var presence = answered[i];
-
-            // Graph answers with object ids; asked by user principal name, the order of the answer is the order asked.
-            var id = presence.Id is { } answeredId && byId.TryGetValue(answeredId, out var asked) ? asked : i < userIds.Count ? userIds[i] : presence.Id;
-            if (id is null)
+            if (presence.Id is { } answeredId && byId.Remove(answeredId, out var asked))
             {
-                continue;
+                seen.Add(new SeenPresence(asked, presence.Availability ?? "PresenceUnknown", presence.Activity ?? "PresenceUnknown", readAt));
             }
-
-            seen.Add(new SeenPresence(id, presence.Availability ?? "PresenceUnknown", presence.Activity ?? "PresenceUnknown", readAt));
         }
 
         return seen;

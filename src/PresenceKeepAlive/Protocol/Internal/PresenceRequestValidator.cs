@@ -86,6 +86,21 @@ internal static class PresenceRequestValidator
         }
     }
 
+    /// <summary>Returns whether <paramref name="userId"/> is a directory object id (a GUID, as Graph writes it), the only id getPresencesByUserId takes.</summary>
+    public static bool IsObjectId(string? userId) => Guid.TryParseExact(userId, "D", out var id) && id != Guid.Empty;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="userId"/> when it is not a directory object id.</summary>
+    public static void ValidateObjectId(string? userId, string paramName = "userIds")
+    {
+        ValidateUserId(userId, paramName);
+        if (!IsObjectId(userId))
+        {
+            throw new ArgumentException(
+                $"User id '{userId}' is not a directory object id: getPresencesByUserId takes the users' object ids (GUIDs such as 6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b), not user principal names; read the signed-in user with 'me'.",
+                paramName);
+        }
+    }
+
     /// <summary>Returns why <paramref name="clientId"/> is not an application (client) id, or <see langword="null"/> when it is one.</summary>
     public static string? DescribeInvalidClientId(string? clientId) =>
         Guid.TryParse(clientId, out var id) && id != Guid.Empty

@@ -8,6 +8,11 @@ namespace PresenceKeepAlive.Sessions.Internal;
 /// scheduler dispatches it when the app's gate has a place and reserves that place for its first attempt, so it is
 /// budgeted and counted like every other request, and goes ahead of refreshes. Nothing keeps it alive.
 /// </summary>
+/// <remarks>
+/// As a state change it is not held by <see cref="KeepAliveScheduler.HoldUntil"/> (a 429's hold applies to refreshes and
+/// retries): holding it would need its own queue in the scheduler, since a held item at the head of the state-change
+/// queue would hold the state changes behind it. A one-shot refused with 429 fails to its caller with the Retry-After.
+/// </remarks>
 internal sealed class OneShotWork : IScheduledWork
 {
     private const long Queued = 1;

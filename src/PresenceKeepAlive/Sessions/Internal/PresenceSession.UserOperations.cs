@@ -5,6 +5,32 @@ namespace PresenceKeepAlive.Sessions.Internal;
 /// <summary>The user-level one-shot requests: preferred presence and the status message (see <see cref="OneShotWork"/>).</summary>
 internal sealed partial class PresenceSession
 {
+    /// <summary>
+    /// The sign-off of <see cref="IPresenceSessionManager.SignOffAsync"/> for a held session: as <see cref="ClearAsync(CancellationToken)"/>,
+    /// and when this process has sent nothing for the session and nothing is in flight (so the clear alone would send
+    /// nothing), <c>clearPresence</c> is sent anyway as a one-shot request: the service may still hold a session this
+    /// application set before a restart. The session stays cleared either way.
+    /// </summary>
+    internal Task SignOffAsync(CancellationToken cancellationToken)
+    {
+        bool nothingSent;
+        lock (Lock)
+        {
+            ObjectDisposedException.ThrowIf(_state.Disposed, this);
+            nothingSent = !_state.EverSent && !_state.InFlight;
+        }
+
+        var cleared = ClearAsync(cancellationToken);
+        return nothingSent ? SignOffUnsentAsync(cleared, cancellationToken) : cleared;
+    }
+
+    private async Task SignOffUnsentAsync(Task cleared, CancellationToken cancellationToken)
+    {
+        await cleared.ConfigureAwait(false);
+        var protocol = _manager.Protocol;
+        await _manager.RunOneShotAsync(ct => protocol.ClearPresenceAsync(UserId, default, ct), cancellationToken).ConfigureAwait(false);
+    }
+
     public Task SetPreferredPresenceAsync(PreferredPresence presence, TimeSpan? expiration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(presence);

@@ -25,9 +25,14 @@ internal sealed partial class PresenceSessionManager
                 // The signed-in user is read on its own path (GET /me/presence), first.
                 me = true;
             }
-            else if (seenIds.Add(id))
+            else
             {
-                ids.Add(id);
+                // getPresencesByUserId takes object ids only: a user principal name would fail the whole batch.
+                PresenceRequestValidator.ValidateObjectId(id, nameof(userIds));
+                if (seenIds.Add(id))
+                {
+                    ids.Add(id);
+                }
             }
         }
 
@@ -62,7 +67,8 @@ internal sealed partial class PresenceSessionManager
         PresenceRequestValidator.ValidateUserId(userId, nameof(userId));
         if (_sessions.TryGetValue(userId, out var held))
         {
-            return held.ClearAsync(cancellationToken);
+            // Sends clearPresence even when the held session has sent nothing yet (a session left by an earlier run).
+            return held.SignOffAsync(cancellationToken);
         }
 
         var protocol = Protocol;

@@ -45,7 +45,7 @@ internal sealed class ReadBackLoop : IDisposable
         _grace = options.GracePeriod >= TimeSpan.Zero ? options.GracePeriod : TimeSpan.FromMinutes(2);
         _batchSize = Math.Clamp(options.BatchSize, 1, PresenceReadBackOptions.MaxBatchSize);
         _share = double.IsNaN(options.BudgetShare) ? 0.05 : Math.Clamp(options.BudgetShare, 0.001, 0.25);
-        Metrics = new ReadBackMetrics(manager.Metrics.Meter, manager.CountMismatched);
+        Metrics = new ReadBackMetrics(manager.Metrics.Meter, manager.Metrics.Tags, manager.CountMismatched);
 
         // The timer must not capture the ambient ExecutionContext of whoever created the manager.
         var restoreFlow = !ExecutionContext.IsFlowSuppressed();
@@ -121,6 +121,7 @@ internal sealed class ReadBackLoop : IDisposable
 
         _timer.Dispose();
         _stopRegistration.Dispose();
+        Metrics.Dispose();
     }
 
     private void OnTimer()
