@@ -111,7 +111,7 @@ done
 [ -n "$base" ] || fail "the emulator printed no loopback address within 60 s"
 echo "   emulator at $base"
 
-user=adele@contoso.com
+user=0a1b2c3d-0000-4000-8000-00000000ad01   # an object id: `presence status` reads by object id (getPresencesByUserId)
 at_emulator() { # "availability/activity sessions" of $user at the emulator
   curl -sS --max-time 5 "${base}_emulator/state" | python3 -c '
 import json, sys

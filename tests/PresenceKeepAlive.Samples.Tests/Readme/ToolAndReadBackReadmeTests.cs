@@ -37,7 +37,7 @@ public sealed partial class ToolAndReadBackReadmeTests
             if (args.Contains("--keep-alive"))
             {
                 // Ctrl+C once the user shows what the line set.
-                await WaitUntilAsync(() => Shows(emulator, "adele@contoso.com", "Busy/InACall"), line);
+                await WaitUntilAsync(() => Shows(emulator, "0a1b2c3d-0000-4000-8000-00000000ad01", "Busy/InACall"), line);
                 await stop.CancelAsync();
             }
 
@@ -48,9 +48,9 @@ public sealed partial class ToolAndReadBackReadmeTests
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(outputs[0], Does.Contain("adele@contoso.com: signed off"), "the keep-alive line signs off on Ctrl+C");
-            Assert.That(string.Concat(outputs), Does.Contain("adele@contoso.com DoNotDisturb/DoNotDisturb"), "what the README says status prints");
-            Assert.That(emulator.GetSessions("adele@contoso.com"), Is.Empty, "the last line signed Adele off");
+            Assert.That(outputs[0], Does.Contain("0a1b2c3d-0000-4000-8000-00000000ad01: signed off"), "the keep-alive line signs off on Ctrl+C");
+            Assert.That(string.Concat(outputs), Does.Contain("0a1b2c3d-0000-4000-8000-00000000ad01 DoNotDisturb/DoNotDisturb"), "what the README says status prints");
+            Assert.That(emulator.GetSessions("0a1b2c3d-0000-4000-8000-00000000ad01"), Is.Empty, "the last line signed Adele off");
         }
     }
 
