@@ -84,7 +84,8 @@ internal sealed class EngineSim : IDisposable
         Users = new string[n];
         for (var i = 0; i < n; i++)
         {
-            Users[i] = "user" + i.ToString(CultureInfo.InvariantCulture) + "@contoso.com";
+            // Object ids, as Graph's getPresencesByUserId (read-back) requires; the last 12 hex digits are the index.
+            Users[i] = UserId(i);
         }
 
         Time = new SimTimeProvider(Start);
@@ -205,9 +206,13 @@ internal sealed class EngineSim : IDisposable
         return hidden;
     }
 
-    private static int IndexOf(string userId) =>
-        userId.StartsWith("user", StringComparison.Ordinal) && userId.IndexOf('@', StringComparison.Ordinal) is var at and > 4 &&
-        int.TryParse(userId.AsSpan(4, at - 4), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : -1;
+    /// <summary>The object id of simulated user <paramref name="index"/>.</summary>
+    public static string UserId(int index) => string.Create(CultureInfo.InvariantCulture, $"0a1b2c3d-0000-4000-8000-{index:x12}");
+
+    /// <summary>The index of a simulated user from its object id, or -1.</summary>
+    public static int IndexOf(string userId) =>
+        userId.Length == 36 && userId.StartsWith("0a1b2c3d-0000-4000-8000-", StringComparison.OrdinalIgnoreCase) &&
+        int.TryParse(userId.AsSpan(24), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var i) ? i : -1;
 
     public TimeSpan Elapsed => Time.GetUtcNow() - Start;
 

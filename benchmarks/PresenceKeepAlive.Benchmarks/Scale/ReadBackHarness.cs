@@ -121,7 +121,7 @@ internal static class ReadBackHarness
             var seen = new List<SeenPresence>(userIds.Count);
             foreach (var id in userIds)
             {
-                var index = int.Parse(id.AsSpan(4, id.IndexOf('@', StringComparison.Ordinal) - 4), CultureInfo.InvariantCulture);
+                var index = EngineSim.IndexOf(id);
                 var state = SimSpec.StateOf(mix, index);
                 seen.Add(new SeenPresence(id, state.Availability, state.Activity, now));
             }
