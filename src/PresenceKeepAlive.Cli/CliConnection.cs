@@ -47,7 +47,7 @@ internal sealed class CliConnection : IAsyncDisposable
                 throw new CliUsageException("--emulator-user works only against a loopback emulator (--base-url http://127.0.0.1:PORT/v1.0); for Graph use --sign-in.");
             }
 
-            credential = new EmulatorUserCredential(user, clientId);
+            credential = new EmulatorUserCredential(user, clientId, TimeProvider.System);
         }
         else if (settings.SignIn is { } flow)
         {

@@ -11,9 +11,11 @@ namespace PresenceKeepAlive.Cli;
 internal sealed class EmulatorUserCredential : TokenCredential
 {
     private readonly string _token;
+    private readonly TimeProvider _time;
 
-    public EmulatorUserCredential(string userPrincipalName, string clientId)
+    public EmulatorUserCredential(string userPrincipalName, string clientId, TimeProvider time)
     {
+        _time = time;
         var payload = JsonSerializer.Serialize(new Dictionary<string, string>
         {
             ["upn"] = userPrincipalName,
@@ -26,7 +28,7 @@ internal sealed class EmulatorUserCredential : TokenCredential
     }
 
     public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-        new(_token, DateTimeOffset.UtcNow.AddHours(1));
+        new(_token, _time.GetUtcNow().AddHours(1));
 
     public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
         new(GetToken(requestContext, cancellationToken));

@@ -8,7 +8,7 @@ namespace PresenceKeepAlive.Cli;
 /// line rewritten in place on a terminal; one line per confirmation or status change when the output is redirected),
 /// until Ctrl+C or <c>--for</c> ends, then signs the session off.
 /// </summary>
-internal sealed class KeepAliveView(IPresenceSession session, PresenceState state, TimeSpan? keepFor, TextWriter output, bool redirected)
+internal sealed class KeepAliveView(IPresenceSession session, PresenceState state, TimeSpan? keepFor, TextWriter output, bool redirected, TimeProvider time)
 {
     /// <summary>The longest <c>--for</c>: well inside what a timed <see cref="CancellationTokenSource"/> accepts (about 49.7 days).</summary>
     public static readonly TimeSpan MaxKeepFor = TimeSpan.FromDays(30);
@@ -38,9 +38,9 @@ internal sealed class KeepAliveView(IPresenceSession session, PresenceState stat
             return ex.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.NotAuthorized : ExitCodes.RequestFailed;
         }
 
-        var until = keepFor is { } d ? DateTimeOffset.UtcNow + d : (DateTimeOffset?)null;
+        var until = keepFor is { } d ? time.GetUtcNow() + d : (DateTimeOffset?)null;
         WriteLine($"{session.UserId}: keeping {state} alive{(until is { } u ? string.Create(CultureInfo.InvariantCulture, $" until {u:HH:mm:ss}Z") : string.Empty)}; Ctrl+C signs off.");
-        using var ended = keepFor is { } limit ? new CancellationTokenSource(limit, TimeProvider.System) : new CancellationTokenSource();
+        using var ended = keepFor is { } limit ? new CancellationTokenSource(limit, time) : new CancellationTokenSource();
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, ended.Token);
         do
         {
@@ -57,7 +57,7 @@ internal sealed class KeepAliveView(IPresenceSession session, PresenceState stat
 
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, either.Token).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, either.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -76,7 +76,7 @@ internal sealed class KeepAliveView(IPresenceSession session, PresenceState stat
     {
         try
         {
-            using var giveUp = new CancellationTokenSource(SignOffLimit, TimeProvider.System);
+            using var giveUp = new CancellationTokenSource(SignOffLimit, time);
             await session.ClearAsync(giveUp.Token).ConfigureAwait(false);
             WriteLine($"{session.UserId}: signed off");
             return true;

@@ -23,9 +23,15 @@ internal static class PresenceCommandLine
     private static readonly Option<bool> Verbose = new("--verbose") { Description = "Show the library's log from Debug up on standard error." };
 
     /// <summary>Runs one command line; returns its exit code (see <see cref="ExitCodes"/>).</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?> environment, CancellationToken stop)
+    /// <param name="args">The command line.</param>
+    /// <param name="output">Where results and the live status line go.</param>
+    /// <param name="error">Where errors go.</param>
+    /// <param name="environment">Reads an environment variable.</param>
+    /// <param name="stop">Ctrl+C: signs off and ends a keep-alive.</param>
+    /// <param name="time">The clock for <c>--for</c> and the status line; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?> environment, CancellationToken stop, TimeProvider? time = null)
     {
-        var root = Build(output, error, environment);
+        var root = Build(output, error, environment, time ?? TimeProvider.System);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -43,14 +49,14 @@ internal static class PresenceCommandLine
         return await parsed.InvokeAsync(configuration, stop).ConfigureAwait(false);
     }
 
-    private static RootCommand Build(TextWriter output, TextWriter error, Func<string, string?> environment)
+    private static RootCommand Build(TextWriter output, TextWriter error, Func<string, string?> environment, TimeProvider time)
     {
         var root = new RootCommand("Set, keep alive, clear and read Microsoft Teams / Graph presence.");
-        root.Subcommands.Add(SetCommand(output, error, environment));
+        root.Subcommands.Add(SetCommand(output, error, environment, time));
         root.Subcommands.Add(ClearCommand(output, error, environment));
         root.Subcommands.Add(StatusCommand(output, error, environment));
         root.Subcommands.Add(PreferredCommand(output, error, environment));
-        root.Subcommands.Add(MessageCommand(output, error, environment));
+        root.Subcommands.Add(MessageCommand(output, error, environment, time));
         return root;
     }
 
@@ -75,7 +81,7 @@ internal static class PresenceCommandLine
         result.GetValue(AllowUnencryptedCache),
         result.GetValue(Verbose));
 
-    private static Command SetCommand(TextWriter output, TextWriter error, Func<string, string?> environment)
+    private static Command SetCommand(TextWriter output, TextWriter error, Func<string, string?> environment, TimeProvider time)
     {
         var user = UserArgument();
         var availability = new Argument<string>("AVAILABILITY") { Description = "Available, Busy, DoNotDisturb or Away." };
@@ -110,7 +116,7 @@ internal static class PresenceCommandLine
                 return ExitCodes.Success;
             }
 
-            return await new KeepAliveView(session, state, keepFor, output, Console.IsOutputRedirected).RunAsync(stop).ConfigureAwait(false);
+            return await new KeepAliveView(session, state, keepFor, output, Console.IsOutputRedirected, time).RunAsync(stop).ConfigureAwait(false);
         }));
         return command;
     }
@@ -193,7 +199,7 @@ internal static class PresenceCommandLine
         return command;
     }
 
-    private static Command MessageCommand(TextWriter output, TextWriter error, Func<string, string?> environment)
+    private static Command MessageCommand(TextWriter output, TextWriter error, Func<string, string?> environment, TimeProvider time)
     {
         var user = UserArgument();
         var text = new Argument<string?>("TEXT") { Description = $"The status message (plain text, at most {PresenceStatusMessage.MaxLength} characters).", Arity = ArgumentArity.ZeroOrOne };
@@ -208,7 +214,7 @@ internal static class PresenceCommandLine
             if (!result.GetValue(clear))
             {
                 var content = result.GetValue(text) ?? throw new CliUsageException("Give the message text, or --clear.");
-                var expiresAt = result.GetValue(duration) is { } d ? DateTimeOffset.UtcNow + DurationText.Parse(d, "--for") : (DateTimeOffset?)null;
+                var expiresAt = result.GetValue(duration) is { } d ? time.GetUtcNow() + DurationText.Parse(d, "--for") : (DateTimeOffset?)null;
                 message = new PresenceStatusMessage(content, expiresAt);
             }
 

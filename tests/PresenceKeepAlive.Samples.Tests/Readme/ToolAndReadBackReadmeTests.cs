@@ -31,13 +31,14 @@ public sealed partial class ToolAndReadBackReadmeTests
             var args = ShellWords(line).Skip(1).Select(a => a == ReadmeEmulator ? emulator.GraphV1Url.ToString() : a).ToArray();
             Assert.That(args, Does.Contain(emulator.GraphV1Url.ToString()), $"'{line}' points at the README's emulator");
             using var stop = new CancellationTokenSource();
-            var output = new StringWriter();
+            var output = new WatchedWriter("Busy/InACall Active");
             var error = new StringWriter();
             var run = PresenceCommandLine.RunAsync(args, output, error, _ => null, stop.Token);
             if (args.Contains("--keep-alive"))
             {
-                // Ctrl+C once the user shows what the line set.
-                await WaitUntilAsync(() => Shows(emulator, "0a1b2c3d-0000-4000-8000-00000000ad01", "Busy/InACall"), line);
+                // Ctrl+C once the tool's status line says the set was accepted (and the emulator shows it).
+                await output.Seen.WaitAsync(RealTimeCap);
+                Assert.That(Shows(emulator, "0a1b2c3d-0000-4000-8000-00000000ad01", "Busy/InACall"), Is.True, line);
                 await stop.CancelAsync();
             }
 
@@ -142,17 +143,57 @@ public sealed partial class ToolAndReadBackReadmeTests
     private static bool Shows(PresenceEmulator emulator, string userId, string pair) =>
         emulator.GetPresence(userId) is { } p && p.Availability + "/" + p.Activity == pair;
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    /// <summary>Output that says when a text has been written (no polling).</summary>
+    private sealed class WatchedWriter(string awaited) : StringWriter
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
+        private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Seen => _seen.Task;
+
+        public override void Write(char value)
         {
-            if (clock.Elapsed > RealTimeCap)
+            lock (_seen)
             {
-                Assert.Fail($"Gave up waiting for: {what}");
+                base.Write(value);
             }
 
-            await Task.Delay(20);
+            Check();
+        }
+
+        public override void Write(string? value)
+        {
+            lock (_seen)
+            {
+                base.Write(value);
+            }
+
+            Check();
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            lock (_seen)
+            {
+                base.Write(buffer, index, count);
+            }
+
+            Check();
+        }
+
+        public override string ToString()
+        {
+            lock (_seen)
+            {
+                return base.ToString();
+            }
+        }
+
+        private void Check()
+        {
+            if (ToString().Contains(awaited, StringComparison.Ordinal))
+            {
+                _seen.TrySetResult();
+            }
         }
     }
 

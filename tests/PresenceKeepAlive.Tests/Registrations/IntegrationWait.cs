@@ -13,7 +13,8 @@ internal static class IntegrationWait
         pool.StatusChanged += OnChanged;
         try
         {
-            var giveUp = Task.Delay(TimeSpan.FromSeconds(20));
+            var cap = TimeSpan.FromSeconds(20);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             while (true)
             {
                 var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,7 +24,11 @@ internal static class IntegrationWait
                     return;
                 }
 
-                if (await Task.WhenAny(next.Task, giveUp) == giveUp)
+                try
+                {
+                    await next.Task.WaitAsync(cap - clock.Elapsed);
+                }
+                catch (Exception ex) when (ex is TimeoutException or ArgumentOutOfRangeException)
                 {
                     Assert.Fail("Gave up after 20 s waiting until " + (what ?? "the condition held"));
                 }
