@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
+using PresenceKeepAlive.States.Internal;
 
 namespace PresenceKeepAlive;
 
@@ -103,23 +103,7 @@ public sealed class PreferredPresence : IEquatable<PreferredPresence>
     /// <returns><see langword="true"/> when the pair is one of the six.</returns>
     public static bool TryParse(string? availability, string? activity, [NotNullWhen(true)] out PreferredPresence? value)
     {
-        if (availability is not null && activity is not null)
-        {
-            var a = availability.AsSpan().Trim();
-            var b = activity.AsSpan().Trim();
-            foreach (var candidate in All)
-            {
-                if (a.Equals(candidate.Availability, StringComparison.OrdinalIgnoreCase) &&
-                    b.Equals(candidate.Activity, StringComparison.OrdinalIgnoreCase))
-                {
-                    value = candidate;
-                    return true;
-                }
-            }
-        }
-
-        value = null;
-        return false;
+        return PresencePairText.TryFind(All, availability, activity, static v => v.Availability, static v => v.Activity, out value);
     }
 
     /// <summary>Tries to parse <c>Availability/Activity</c>, a single word naming a pair whose parts are equal, or <c>AppearOffline</c>.</summary>
@@ -140,10 +124,8 @@ public sealed class PreferredPresence : IEquatable<PreferredPresence>
             return true;
         }
 
-        var slash = value.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0
-            ? TryParse(value, value, out parsed)
-            : TryParse(value[..slash], value[(slash + 1)..], out parsed);
+        var (availability, activity) = PresencePairText.Split(value);
+        return TryParse(availability, activity, out parsed);
     }
 
     /// <summary>Returns a description of why <paramref name="expiration"/> cannot be used, or <see langword="null"/>.</summary>
@@ -165,19 +147,5 @@ public sealed class PreferredPresence : IEquatable<PreferredPresence>
     /// <returns>The pair as text.</returns>
     public override string ToString() => Availability + "/" + Activity;
 
-    internal static string Describe()
-    {
-        var builder = new StringBuilder();
-        foreach (var value in All)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(", ");
-            }
-
-            builder.Append(value.Availability).Append('/').Append(value.Activity);
-        }
-
-        return builder.ToString();
-    }
+    internal static string Describe() => string.Join(", ", (IEnumerable<PreferredPresence>)All);
 }

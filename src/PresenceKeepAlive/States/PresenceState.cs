@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
+using PresenceKeepAlive.States.Internal;
 
 namespace PresenceKeepAlive;
 
@@ -148,23 +148,7 @@ public sealed class PresenceState : IEquatable<PresenceState>
     /// <returns><see langword="true"/> when the pair is supported.</returns>
     public static bool TryParse(string? availability, string? activity, [NotNullWhen(true)] out PresenceState? state)
     {
-        if (availability is not null && activity is not null)
-        {
-            var a = availability.AsSpan().Trim();
-            var b = activity.AsSpan().Trim();
-            foreach (var candidate in All)
-            {
-                if (a.Equals(candidate.Availability, StringComparison.OrdinalIgnoreCase) &&
-                    b.Equals(candidate.Activity, StringComparison.OrdinalIgnoreCase))
-                {
-                    state = candidate;
-                    return true;
-                }
-            }
-        }
-
-        state = null;
-        return false;
+        return PresencePairText.TryFind(All, availability, activity, static v => v.Availability, static v => v.Activity, out state);
     }
 
     /// <summary>Tries to parse <c>Availability/Activity</c> or a single word naming a pair whose two parts are equal.</summary>
@@ -179,10 +163,8 @@ public sealed class PresenceState : IEquatable<PresenceState>
             return false;
         }
 
-        var slash = value.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0
-            ? TryParse(value, value, out state)
-            : TryParse(value[..slash], value[(slash + 1)..], out state);
+        var (availability, activity) = PresencePairText.Split(value);
+        return TryParse(availability, activity, out state);
     }
 
     /// <inheritdoc/>
@@ -198,21 +180,7 @@ public sealed class PresenceState : IEquatable<PresenceState>
     /// <returns>The pair as text.</returns>
     public override string ToString() => Availability + "/" + Activity;
 
-    internal static string Describe(IEnumerable<PresenceState> states)
-    {
-        var builder = new StringBuilder();
-        foreach (var state in states)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(", ");
-            }
-
-            builder.Append(state.Availability).Append('/').Append(state.Activity);
-        }
-
-        return builder.ToString();
-    }
+    internal static string Describe(IEnumerable<PresenceState> states) => string.Join(", ", states);
 
     [Flags]
     private enum PresenceProtocols
