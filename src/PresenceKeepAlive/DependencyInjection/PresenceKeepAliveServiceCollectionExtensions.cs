@@ -226,7 +226,7 @@ public static class PresenceKeepAliveServiceCollectionExtensions
             httpClientBuilder,
             sp => sp.GetRequiredService<PresenceRegistry>().PolicyFor(name),
             sp => sp.GetRequiredService<SharedGraphConnections>().CreateLease());
-        services.AddKeyedSingleton<IPresenceSessionManager>(name, (sp, _) => sp.GetRequiredService<PresenceRegistry>().GetPool(name));
+        services.AddKeyedSingleton<IPresenceSessionManager>(name, (sp, _) => sp.GetService<IPresenceFrontEnd>()?.GetManager(name) ?? sp.GetRequiredService<PresenceRegistry>().GetPool(name));
         services.AddKeyedSingleton<IPresenceAppPool>(name, (sp, _) => sp.GetRequiredService<PresenceRegistry>().GetPool(name));
         return new PresenceKeepAliveBuilder(services, httpClientBuilder);
     }
@@ -243,7 +243,7 @@ public static class PresenceKeepAliveServiceCollectionExtensions
             sp.GetService<PresenceRegistrationNames>() ?? new PresenceRegistrationNames(),
             sp.GetRequiredService<PresenceKeepAliveMetrics>(),
             unnamed: sp.GetService<PresenceKeepAliveMarker>() is { ServicesAdded: true }));
-        services.TryAddSingleton<IPresenceSessionManagerProvider>(sp => sp.GetRequiredService<PresenceRegistry>());
+        services.TryAddSingleton<IPresenceSessionManagerProvider>(sp => (IPresenceSessionManagerProvider?)sp.GetService<IPresenceFrontEnd>() ?? sp.GetRequiredService<PresenceRegistry>());
         services.TryAddSingleton<SharedGraphConnections>();
         if (!unnamed)
         {

@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(100, LogLevel.Debug, "Presence session for {UserId} started with {State}.")]
     public static partial void SessionStarted(ILogger logger, string userId, PresenceState state);
 
+    [LoggerMessage(122, LogLevel.Debug, "Presence session for {UserId} taken over with {State} (version {Version}): another process kept it alive until it stopped.")]
+    public static partial void SessionAdopted(ILogger logger, string userId, PresenceState state, long version);
+
     [LoggerMessage(101, LogLevel.Debug, "Presence of {UserId} set to {State} (version {Version}).")]
     public static partial void StateSet(ILogger logger, string userId, PresenceState state, long version);
 

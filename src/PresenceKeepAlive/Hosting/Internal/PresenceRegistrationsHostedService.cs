@@ -9,17 +9,24 @@ namespace PresenceKeepAlive.Hosting.Internal;
 /// <summary>
 /// The hosted service of the named registrations: on start, builds every registration and sets its configured sessions
 /// (without waiting for Graph); on stop, signs every registration's sessions off, all registrations in parallel and each
-/// within its own apps' budgets, bounded by the host's shutdown token.
+/// within its own apps' budgets, bounded by the host's shutdown token. With a front end registered (distributed mode) it
+/// does neither: the front end sets the configured sessions, and a process leaving the cluster signs nobody off.
 /// </summary>
 internal sealed class PresenceRegistrationsHostedService(
     PresenceRegistry registry,
     IOptionsMonitor<PresenceKeepAliveOptions> options,
-    ILogger<PresenceRegistrationsHostedService> logger) : IHostedService
+    ILogger<PresenceRegistrationsHostedService> logger,
+    IPresenceFrontEnd? frontEnd = null) : IHostedService
 {
     private readonly List<(PresenceAppPool Pool, PresenceKeepAliveOptions Options)> _started = [];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (frontEnd is not null)
+        {
+            return Task.CompletedTask;
+        }
+
         var sessions = 0;
         foreach (var name in registry.NamedRegistrations)
         {

@@ -48,7 +48,7 @@ internal sealed partial class RequestGate
             window = TimeSpan.FromSeconds(30);
         }
 
-        LimitPerWindow = limitPerWindow;
+        ConfiguredLimitPerWindow = limitPerWindow;
         Window = window;
         Clock = clock;
         _window = new SlidingLog(limitPerWindow, window.Ticks);
@@ -72,8 +72,14 @@ internal sealed partial class RequestGate
     /// <summary>Gets the window over which bursts are smoothed.</summary>
     public static TimeSpan SmoothingWindow { get; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets the most attempts in any closed window.</summary>
-    public int LimitPerWindow { get; }
+    /// <summary>
+    /// Gets the most attempts in any closed window now: the configured limit, or this process's share of it in a cluster
+    /// (<see cref="SetLimit"/>).
+    /// </summary>
+    public int LimitPerWindow => Volatile.Read(ref _window.Limit);
+
+    /// <summary>Gets the limit the gate was created with: the whole budget of the app registration and tenant.</summary>
+    public int ConfiguredLimitPerWindow { get; }
 
     /// <summary>Gets the window of <see cref="LimitPerWindow"/>.</summary>
     public TimeSpan Window { get; }
@@ -99,7 +105,7 @@ internal sealed partial class RequestGate
             {
                 var now = Clock.NowTicks;
                 _window.Trim(now);
-                return LimitPerWindow - _window.Count - _reserved;
+                return Math.Max(0, _window.Limit - _window.Count - _reserved);
             }
         }
     }
@@ -167,6 +173,27 @@ internal sealed partial class RequestGate
     }
 
     /// <summary>
+    /// Changes the most attempts in any closed window to <paramref name="limit"/> (clamped to between 0 and
+    /// <see cref="ConfiguredLimitPerWindow"/>), at once: distributed mode gives each process its share of the budget. A lower
+    /// limit lets no attempt leave until the window's log is under it, so no window holds more than the largest limit in
+    /// force during it; 0 stops every attempt. The per-second pacing follows the same share. After raising it, pump the
+    /// schedulers that use the gate: one waiting for a place may be sleeping until a reservation is released.
+    /// </summary>
+    /// <param name="limit">The new limit.</param>
+    public void SetLimit(int limit)
+    {
+        limit = Math.Clamp(limit, 0, ConfiguredLimitPerWindow);
+        lock (_lock)
+        {
+            Volatile.Write(ref _window.Limit, limit);
+            if (_smoothing is not null)
+            {
+                _smoothing.Limit = limit == 0 ? 0 : Math.Min(_smoothing.Capacity, Math.Max(1, (int)Math.Ceiling((double)limit * SmoothingWindow.Ticks / Window.Ticks)));
+            }
+        }
+    }
+
+    /// <summary>
     /// Returns when a place is next free: <paramref name="nowTicks"/> if one is free now, the instant the oldest logged
     /// attempt leaves a full window otherwise, or <see cref="long.MaxValue"/> when every place is reserved (one frees when
     /// a reserved attempt leaves or is released; the scheduler re-pumps then).
@@ -184,18 +211,23 @@ internal sealed partial class RequestGate
     private bool HasRoomLocked(long now) =>
         _window.HasRoom(now, _reserved) && (_smoothing is null || _smoothing.HasRoom(now, _reserved));
 
-    /// <summary>The instants attempts left, oldest first, within one window.</summary>
-    private sealed class SlidingLog(int limit, long windowTicks)
+    /// <summary>The instants attempts left, oldest first, within one window, and the most the window may hold now.</summary>
+    private sealed class SlidingLog(int capacity, long windowTicks)
     {
-        private readonly long[] _log = new long[limit];
+        private readonly long[] _log = new long[capacity];
         private int _head;
+
+        /// <summary>The most attempts the window may hold now, at most <see cref="Capacity"/> (lowered in a cluster).</summary>
+        public int Limit = capacity;
+
+        public int Capacity => _log.Length;
 
         public int Count { get; private set; }
 
         public bool HasRoom(long now, int reserved)
         {
             Trim(now);
-            return Count + reserved < _log.Length;
+            return Count + reserved < Limit;
         }
 
         public void Append(long now)
@@ -217,13 +249,21 @@ internal sealed partial class RequestGate
         public long NextFreeTicks(long now, int reserved)
         {
             Trim(now);
-            if (Count + reserved < _log.Length)
+            if (Count + reserved < Limit)
             {
                 return now;
             }
 
-            // The window is closed at both ends: the oldest entry still counts at exactly its time + window.
-            return Count == 0 ? long.MaxValue : _log[_head] + windowTicks + 1;
+            // Room comes when enough of the oldest entries have left: the window is closed at both ends, so an entry still
+            // counts at exactly its time + window. With every place reserved, only a release or a send frees one.
+            var mustLeave = Count + reserved - Limit + 1;
+            if (mustLeave > Count)
+            {
+                return long.MaxValue;
+            }
+
+            var index = _head + mustLeave - 1;
+            return _log[index >= _log.Length ? index - _log.Length : index] + windowTicks + 1;
         }
 
         public void Trim(long now)

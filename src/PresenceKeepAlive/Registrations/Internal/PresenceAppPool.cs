@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using PresenceKeepAlive.Diagnostics.Internal;
 using PresenceKeepAlive.Protocol.Internal;
+using PresenceKeepAlive.Sessions.Internal;
 
 namespace PresenceKeepAlive.Registrations.Internal;
 
@@ -134,6 +135,48 @@ internal sealed class PresenceAppPool : IPresenceAppPool, IAsyncDisposable, IDis
         }
 
         return SlotFor(userId, Slots).Manager.SignOffAsync(userId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes over <paramref name="userId"/>'s <paramref name="state"/> from another process that kept it alive (distributed
+    /// mode; see <see cref="PresenceSession.Adopt"/>), on the app the pool assigns the user to.
+    /// </summary>
+    /// <returns>The user's session in this pool.</returns>
+    internal IPresenceSession Adopt(string userId, PresenceState state, DateTimeOffset? acceptedAt, TimeSpan stoppedWithin)
+    {
+        var session = (PooledSession)GetOrCreate(userId);
+        if (session.Current is PresenceSession engine)
+        {
+            engine.Adopt(state, acceptedAt, stoppedWithin);
+        }
+
+        return session;
+    }
+
+    /// <summary>Stops <paramref name="userId"/>'s session without signing off and forgets it (distributed mode: it moves to another process).</summary>
+    internal void Release(string userId)
+    {
+        if (_sessions.TryRemove(userId, out var session) && session.Current is PresenceSession engine)
+        {
+            engine.Release();
+        }
+    }
+
+    /// <summary>Stops every session without signing off and forgets them (distributed mode: this process is leaving the cluster).</summary>
+    internal void ReleaseAll()
+    {
+        foreach (var userId in _sessions.Keys)
+        {
+            Release(userId);
+        }
+
+        foreach (var slot in AllSlots())
+        {
+            foreach (var session in slot.Manager.Sessions)
+            {
+                ((PresenceSession)session).Release();
+            }
+        }
     }
 
     public async Task<int> AddAppAsync(PresenceAppRegistration app, CancellationToken cancellationToken = default)

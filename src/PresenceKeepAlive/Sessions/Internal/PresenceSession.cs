@@ -229,6 +229,54 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
         _manager.Remove(this);
     }
 
+    /// <summary>
+    /// Takes over <paramref name="state"/> from another process that kept it alive and has stopped (distributed mode): the
+    /// service accepted it at <paramref name="acceptedAt"/> (the first acceptance of that state; later refreshes are not
+    /// known here), and the previous holder stopped at most <paramref name="stoppedWithin"/> ago. The deadline assumed is
+    /// the later of the state's lifetime after <paramref name="acceptedAt"/> and what a holder refreshing on time leaves:
+    /// one refresh margin after it stopped. The refresh is sent by that deadline, in deadline order with the others. With
+    /// <paramref name="acceptedAt"/> <see langword="null"/> (never confirmed) the state is sent at once, as a state change.
+    /// Nobody waits for the send: its outcome shows in <see cref="Status"/> and the events.
+    /// </summary>
+    /// <param name="state">The state the application asked for.</param>
+    /// <param name="acceptedAt">When the service first accepted it, or <see langword="null"/>.</param>
+    /// <param name="stoppedWithin">How long ago the previous holder may have stopped refreshing, at most.</param>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    internal void Adopt(PresenceState state, DateTimeOffset? acceptedAt, TimeSpan stoppedWithin)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var fx = default(SessionEffects);
+        lock (Lock)
+        {
+            ObjectDisposedException.ThrowIf(_state.Disposed || _state.Closing, this);
+            var now = _manager.NowTicks;
+            long accepted = 0;
+            long deadline = 0;
+            if (acceptedAt is { } at)
+            {
+                accepted = at.UtcTicks;
+                var byLifetime = SessionTiming.Deadline(Settings, state, accepted);
+                var byHolder = now + Settings.RefreshMargin.Ticks - Math.Max(0, stoppedWithin.Ticks);
+                deadline = Math.Max(byLifetime, byHolder);
+            }
+
+            _state.Apply(new SessionEvent(SessionEventKind.Adopt) { State = state, DueTicks = accepted, DeadlineTicks = deadline }, now, Settings, ref fx);
+            Commit(ref fx, now);
+        }
+
+        Run(ref fx);
+    }
+
+    /// <summary>
+    /// Stops the session without signing off and leaves its manager (distributed mode: another process takes it over,
+    /// or its holder is shutting down). Nothing is sent; pending callers fail with <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    internal void Release()
+    {
+        MarkDisposed();
+        _manager.Remove(this);
+    }
+
     /// <summary>Refuses further <see cref="SetAsync"/> calls: the manager is signing every session off before disposing.</summary>
     internal void BeginClosing()
     {
@@ -496,6 +544,9 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
             case SessionLog.Started:
                 Log.SessionStarted(logger, UserId, fx.LogState!);
                 Log.StateSet(logger, UserId, fx.LogState!, fx.LogVersion);
+                break;
+            case SessionLog.Adopted:
+                Log.SessionAdopted(logger, UserId, fx.LogState!, fx.LogVersion);
                 break;
             case SessionLog.Set:
                 Log.StateSet(logger, UserId, fx.LogState!, fx.LogVersion);

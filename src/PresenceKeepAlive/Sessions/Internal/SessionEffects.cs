@@ -128,6 +128,7 @@ internal enum SessionLog
     None,
     Started,
     Set,
+    Adopted,
     Retrying,
     RetryingLong,
     RetryAfterCapped,

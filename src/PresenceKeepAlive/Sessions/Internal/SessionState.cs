@@ -61,6 +61,7 @@ internal sealed class SessionState
     public SendPlan Apply(in SessionEvent e, long nowTicks, KeepAliveSettings settings, ref SessionEffects fx) => e.Kind switch
     {
         SessionEventKind.Set => OnSet(e.State!, nowTicks, settings, ref fx),
+        SessionEventKind.Adopt => OnAdopt(e.State!, e.DueTicks, e.DeadlineTicks, nowTicks, settings, ref fx),
         SessionEventKind.Clear => OnClear(nowTicks, ref fx),
         SessionEventKind.SendDue => OnSendDue(e.Priority, nowTicks, settings, ref fx),
         SessionEventKind.Accepted => OnAccepted(e.Version, e.Clear, e.DueTicks, e.Jitter, nowTicks, settings, ref fx),
@@ -108,6 +109,54 @@ internal sealed class SessionState
             fx.ScheduleAt(WorkPriority.StateChange, now, now);
         }
 
+        return SendPlan.None;
+    }
+
+    /// <summary>
+    /// Takes over a state another process kept alive (distributed mode: the previous holder of the session stopped): the
+    /// service accepted it at <paramref name="acceptedTicks"/>, and its deadline is at least <paramref name="deadlineTicks"/>.
+    /// The session is kept as if this engine had confirmed it: its refresh is due now, or a margin before a later deadline,
+    /// and queues with the other refreshes by deadline, so sessions taken over together go out paced by the budget instead of
+    /// as a burst of state changes. A session already kept here, or one whose deadline has passed, is sent as a state change.
+    /// </summary>
+    private SendPlan OnAdopt(PresenceState state, long acceptedTicks, long deadlineTicks, long now, KeepAliveSettings settings, ref SessionEffects fx)
+    {
+        if (Kept && !WantsClear && Equals(Desired, state))
+        {
+            // Kept here already (a caller's set came first): nothing to take over.
+            return SendPlan.None;
+        }
+
+        if (Kept || InFlight || deadlineTicks <= now || acceptedTicks <= 0)
+        {
+            return OnSet(state, now, settings, ref fx);
+        }
+
+        Kept = true;
+        fx.KeptDelta = 1;
+        fx.Log = SessionLog.Adopted;
+        fx.LogState = state;
+        Desired = state;
+        Confirmed = state;
+        WantsClear = false;
+        Version++;
+        ConfirmedVersion = Version;
+        fx.LogVersion = Version;
+        EverSent = true;
+        LapseCounted = false;
+        RetryAttempt = 0;
+        LastError = null;
+        LastAcceptedTicks = Math.Min(acceptedTicks, now);
+        LastSetEndedTicks = LastAcceptedTicks;
+        DeadlineTicks = deadlineTicks;
+        var demand = SessionTiming.DemandMicros(settings, state);
+        fx.DemandDelta = demand - DemandMicros;
+        DemandMicros = demand;
+        var due = deadlineTicks == long.MaxValue ? now : Math.Max(now, deadlineTicks - settings.RefreshMargin.Ticks);
+        NextRefreshTicks = due;
+        GridTicks = due;
+        fx.ScheduleAt(WorkPriority.Refresh, due, deadlineTicks, SessionTiming.RefreshOrder(settings, state, due, deadlineTicks));
+        SetStatus(PresenceSessionStatus.Active, null, ref fx);
         return SendPlan.None;
     }
 
@@ -443,6 +492,9 @@ internal enum SessionEventKind
     /// <summary>The application asked for a state.</summary>
     Set,
 
+    /// <summary>A state another process kept alive is taken over (distributed mode).</summary>
+    Adopt,
+
     /// <summary>The application asked to sign off.</summary>
     Clear,
 
@@ -477,6 +529,9 @@ internal readonly record struct SessionEvent(SessionEventKind Kind)
     public bool Clear { get; init; }
 
     public long DueTicks { get; init; }
+
+    /// <summary>Gets the deadline of an <see cref="SessionEventKind.Adopt"/>: the earliest the service may fade or end the state.</summary>
+    public long DeadlineTicks { get; init; }
 
     public PresenceRequestException? Error { get; init; }
 

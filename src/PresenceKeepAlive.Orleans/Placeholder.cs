@@ -1,0 +1,6 @@
+namespace PresenceKeepAlive.Orleans;
+
+internal interface IPing : global::Orleans.IGrainWithStringKey
+{
+    Task<int> PingAsync();
+}
