@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using PresenceKeepAlive.Orleans.Internal;
+using PresenceKeepAlive.Orleans.Silo;
+
+namespace PresenceKeepAlive.Orleans.Grains;
+
+/// <summary>
+/// <see cref="IPresenceBucketGrain"/>: the sessions of a registration that hash to it and want a state kept, in grain storage,
+/// and one reminder. The membership watcher of the silos wakes buckets when a silo leaves (the fast path: about a second and
+/// a half); the reminder is the backstop that needs nobody (a whole cluster restarted, a membership change missed): on the
+/// first tick after the bucket is activated, and on every tenth after that, it wakes its sessions. Reentrant, so that a wake
+/// in progress never blocks a session adding itself; writes go out one at a time.
+/// </summary>
+[Reentrant]
+internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain, IRemindable
+{
+    /// <summary>The reminder's name.</summary>
+    public const string ReminderName = "presence-wake";
+
+    /// <summary>Every how many reminder ticks a bucket that has woken its sessions once wakes them again (a sweep).</summary>
+    public const int SweepEvery = 10;
+
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+
+    private readonly IPersistentState<BucketRecord> _state;
+    private readonly ClusterDiagnostics _diagnostics;
+    private readonly ILogger _logger;
+    private readonly StateWriter _writer;
+    private bool _reminderChecked;
+    private long _ticks;
+
+    public PresenceBucketGrain(
+        [PersistentState("bucket", PresenceClusterOptions.StorageProviderName)] IPersistentState<BucketRecord> state,
+        ClusterDiagnostics diagnostics,
+        ILogger<PresenceBucketGrain> logger)
+    {
+        _state = state;
+        _diagnostics = diagnostics;
+        _logger = logger;
+        _writer = new StateWriter(() => _state.WriteStateAsync());
+    }
+
+    public async Task AddAsync(string userId)
+    {
+        await EnsureReminderAsync();
+        if (_state.State.Users.Add(userId))
+        {
+            await _writer.SaveAsync();
+        }
+    }
+
+    public async Task RemoveAsync(string userId)
+    {
+        if (_state.State.Users.Remove(userId))
+        {
+            await _writer.SaveAsync();
+        }
+    }
+
+    public async Task<int> WakeAsync()
+    {
+        var (registration, _) = SessionKeys.Split(this.GetPrimaryKeyString());
+        var users = _state.State.Users.ToArray();
+        var calls = new Task[users.Length];
+        for (var i = 0; i < users.Length; i++)
+        {
+            calls[i] = GrainFactory.GetGrain<IPresenceSessionGrain>(SessionKeys.Session(registration, users[i])).WakeAsync();
+        }
+
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        catch (Exception ex)
+        {
+            // Those that failed are woken by the next wake or sweep.
+            Log.WakeFailed(_logger, this.GetPrimaryKeyString(), calls.Count(c => c.IsFaulted), users.Length, ex);
+        }
+
+        return users.Length;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!string.Equals(reminderName, ReminderName, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        _reminderChecked = true;
+        if (_ticks++ % SweepEvery == 0 && _state.State.Users.Count > 0)
+        {
+            var woken = await WakeAsync();
+            _diagnostics.Raise(ClusterEventKind.BucketsWoken, count: woken, detail: "reminder " + this.GetPrimaryKeyString());
+        }
+    }
+
+    private async Task EnsureReminderAsync()
+    {
+        if (_reminderChecked)
+        {
+            return;
+        }
+
+        // Once an activation: a reminder survives the silo; registering it again only moves its next tick.
+        if (await this.GetReminder(ReminderName) is null)
+        {
+            await this.RegisterOrUpdateReminder(ReminderName, ReminderPeriod, ReminderPeriod);
+        }
+
+        _reminderChecked = true;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(330, LogLevel.Warning, "Waking {Failed} of the {Sessions} presence sessions of bucket {Bucket} failed; the next wake or reminder sweep tries again.")]
+        public static partial void WakeFailed(ILogger logger, string bucket, int failed, int sessions, Exception exception);
+    }
+}

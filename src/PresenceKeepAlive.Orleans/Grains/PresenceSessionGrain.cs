@@ -1,0 +1,437 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using PresenceKeepAlive.Orleans.Internal;
+using PresenceKeepAlive.Orleans.Silo;
+using PresenceKeepAlive.Registrations.Internal;
+
+namespace PresenceKeepAlive.Orleans.Grains;
+
+/// <summary>
+/// <see cref="IPresenceSessionGrain"/>. Reentrant: a newer desire is recorded while an older one waits for the service, as in
+/// the one-process engine (last write wins); writes go out one at a time (<see cref="StateWriter"/>). Exempt from idle
+/// collection: it lives as long as its silo, or until the application disposes the session.
+/// </summary>
+[Reentrant]
+[KeepAlive]
+internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrain
+{
+    private readonly IPersistentState<SessionRecord> _state;
+    private readonly ClusterEngine _engine;
+    private readonly ILogger _logger;
+    private readonly StateWriter _writer;
+    private string _registration = string.Empty;
+    private string _userId = string.Empty;
+    private PresenceAppPool? _pool;
+    private string? _poolError;
+    private IPresenceSession? _local;
+
+    public PresenceSessionGrain(
+        [PersistentState("session", PresenceClusterOptions.StorageProviderName)] IPersistentState<SessionRecord> state,
+        ClusterEngine engine,
+        ILogger<PresenceSessionGrain> logger)
+    {
+        _state = state;
+        _engine = engine;
+        _logger = logger;
+        _writer = new StateWriter(() => _state.WriteStateAsync());
+    }
+
+    private SessionRecord Record => _state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_registration, _userId) = SessionKeys.Split(this.GetPrimaryKeyString());
+        try
+        {
+            _pool = _engine.Pool(_registration);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            _poolError = ex.Message;
+        }
+
+        if (_pool is not null && Record.Desire == SessionDesire.Wanted && !_engine.Closing)
+        {
+            TakeOver();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Any reason (the silo stopping or dying, a duplicate activation, the session ended): stop here, send nothing, sign
+        // nobody off. The holder that takes over keeps the state; only EndAsync or ClearAsync sign off.
+        ReleaseLocal();
+        return Task.CompletedTask;
+    }
+
+    public async Task<SessionSnapshot> SetAsync(string availability, string activity, CancellationToken cancellationToken = default)
+    {
+        if (Refuse(out var refused))
+        {
+            return refused;
+        }
+
+        PresenceState state;
+        try
+        {
+            state = PresenceState.Parse(availability, activity, _pool!.Context.Options.Protocol);
+        }
+        catch (ArgumentException ex)
+        {
+            return Snapshot(WireMapping.ToWire(ex));
+        }
+
+        if (state == PresenceState.Offline)
+        {
+            // The seed's PATCH sign-off, as the one-process session treats it.
+            return await ClearAsync(cancellationToken);
+        }
+
+        if (_engine.Closing)
+        {
+            return await RecordWhileMovingAsync(state);
+        }
+
+        var version = await RecordAsync(state);
+        var local = Local();
+        try
+        {
+            await local.SetAsync(state, cancellationToken);
+        }
+        catch (Exception ex) when (ex is PresenceRequestException or OperationCanceledException or ObjectDisposedException)
+        {
+            return Snapshot(Failure(ex));
+        }
+
+        await NoteAcceptedCoreAsync(version);
+        return Snapshot();
+    }
+
+    public async Task<SessionSnapshot> EnsureAsync(string availability, string activity)
+    {
+        if (Refuse(out var refused))
+        {
+            return refused;
+        }
+
+        PresenceState state;
+        try
+        {
+            state = PresenceState.Parse(availability, activity, _pool!.Context.Options.Protocol);
+        }
+        catch (ArgumentException ex)
+        {
+            return Snapshot(WireMapping.ToWire(ex));
+        }
+
+        if (Record.Desire == SessionDesire.Wanted && Is(state) || _engine.Closing)
+        {
+            return Snapshot();
+        }
+
+        await RecordAsync(state);
+        var send = Local().SetAsync(state);
+        _ = send.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return Snapshot();
+    }
+
+    public async Task<SessionSnapshot> ClearAsync(CancellationToken cancellationToken = default)
+    {
+        if (Refuse(out var refused))
+        {
+            return refused;
+        }
+
+        var wasWanted = Record.Desire == SessionDesire.Wanted;
+        Record.Desire = SessionDesire.Cleared;
+        Record.Version++;
+        Record.AcceptedAt = null;
+        await _writer.SaveAsync();
+        if (_engine.Closing)
+        {
+            return Snapshot(MovingFailure());
+        }
+
+        var version = Record.Version;
+        if (_local is null && !wasWanted)
+        {
+            // Nothing of this session is on the service (never set, or signed off already): signing off is a no-op.
+            await LeaveBucketAsync(version);
+            return Snapshot();
+        }
+
+        try
+        {
+            await Local().ClearAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is PresenceRequestException or OperationCanceledException or ObjectDisposedException)
+        {
+            return Snapshot(Failure(ex));
+        }
+
+        await LeaveBucketAsync(version);
+        return Snapshot();
+    }
+
+    public async Task<SessionSnapshot> SignOffAsync(CancellationToken cancellationToken = default)
+    {
+        if (Refuse(out var refused))
+        {
+            return refused;
+        }
+
+        if (Record.Desire == SessionDesire.Wanted || _local is not null)
+        {
+            return await ClearAsync(cancellationToken);
+        }
+
+        Record.Desire = SessionDesire.Cleared;
+        Record.Version++;
+        await _writer.SaveAsync();
+        if (_engine.Closing)
+        {
+            return Snapshot(MovingFailure());
+        }
+
+        try
+        {
+            // Not kept by this cluster: sign off what another process may have left behind, through this silo's budget.
+            await _pool!.SignOffAsync(_userId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is PresenceRequestException or OperationCanceledException or ObjectDisposedException)
+        {
+            return Snapshot(Failure(ex));
+        }
+
+        return Snapshot();
+    }
+
+    public async Task<SessionSnapshot> EndAsync(bool signOff, CancellationToken cancellationToken = default)
+    {
+        if (Refuse(out var refused))
+        {
+            return refused;
+        }
+
+        WireFailure? failure = null;
+        if (signOff && (Record.Desire == SessionDesire.Wanted || _local is { Status: not PresenceSessionStatus.Cleared and not PresenceSessionStatus.NotStarted }))
+        {
+            using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            giveUp.CancelAfter(TimeSpan.FromSeconds(30));
+            var cleared = await ClearAsync(giveUp.Token);
+            failure = cleared.Failure;
+            if (failure is { Kind: WireFailureKind.Moving })
+            {
+                return cleared;
+            }
+        }
+
+        if (failure is not null)
+        {
+            // Best effort, as in one process: the lease ends the session on the service.
+            Log.SignOffOnEndFailed(_logger, _registration, _userId, failure.Message);
+        }
+
+        Record.Desire = SessionDesire.None;
+        Record.Version++;
+        Record.AcceptedAt = null;
+        await LeaveBucketAsync(Record.Version);
+        await _state.ClearStateAsync();
+        ReleaseLocal();
+        DeactivateOnIdle();
+        return new SessionSnapshot { Status = (int)PresenceSessionStatus.Disposed, Silo = _engine.SiloName, Version = Record.Version };
+    }
+
+    public Task<SessionSnapshot> GetAsync() => Task.FromResult(Refuse(out var refused) ? refused : Snapshot());
+
+    public Task WakeAsync() => Task.CompletedTask;
+
+    public Task NoteAcceptedAsync(long version) => NoteAcceptedCoreAsync(version);
+
+    public async Task<SessionSnapshot> OneShotAsync(OneShotRequest request, CancellationToken cancellationToken = default)
+    {
+        if (Refuse(out var refused))
+        {
+            return refused;
+        }
+
+        if (_engine.Closing)
+        {
+            return Snapshot(MovingFailure());
+        }
+
+        try
+        {
+            var local = Local();
+            switch (request.Kind)
+            {
+                case OneShotKind.SetPreferredPresence:
+                    await local.SetPreferredPresenceAsync(PreferredPresence.Parse(request.Availability ?? string.Empty, request.Activity ?? string.Empty), request.Expiration, cancellationToken);
+                    break;
+                case OneShotKind.ClearPreferredPresence:
+                    await local.ClearPreferredPresenceAsync(cancellationToken);
+                    break;
+                case OneShotKind.SetStatusMessage:
+                    await local.SetStatusMessageAsync(new PresenceStatusMessage(request.Text ?? string.Empty, request.ExpiresAt), cancellationToken);
+                    break;
+                default:
+                    await local.ClearStatusMessageAsync(cancellationToken);
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is PresenceRequestException or ArgumentException or OperationCanceledException or ObjectDisposedException)
+        {
+            return Snapshot(Failure(ex));
+        }
+
+        return Snapshot();
+    }
+
+    private bool Refuse(out SessionSnapshot refused)
+    {
+        if (_pool is null)
+        {
+            refused = new SessionSnapshot
+            {
+                Failure = new WireFailure { Kind = WireFailureKind.Argument, Message = _poolError ?? $"No presence registration is named '{_registration}' on silo {_engine.SiloName}.", ParamName = "registration" },
+                Silo = _engine.SiloName,
+            };
+            return true;
+        }
+
+        refused = null!;
+        return false;
+    }
+
+    private bool Is(PresenceState state) =>
+        string.Equals(Record.Availability, state.Availability, StringComparison.Ordinal) && string.Equals(Record.Activity, state.Activity, StringComparison.Ordinal);
+
+    /// <summary>Records <paramref name="state"/> as the desire (the bucket lists the session first) and writes it before anything is sent.</summary>
+    private async Task<long> RecordAsync(PresenceState state)
+    {
+        if (!Record.InBucket)
+        {
+            await Bucket().AddAsync(_userId);
+            Record.InBucket = true;
+        }
+
+        Record.Desire = SessionDesire.Wanted;
+        Record.Availability = state.Availability;
+        Record.Activity = state.Activity;
+        Record.Version++;
+        Record.AcceptedAt = null;
+        var version = Record.Version;
+        await _writer.SaveAsync();
+        return version;
+    }
+
+    private async Task<SessionSnapshot> RecordWhileMovingAsync(PresenceState state)
+    {
+        await RecordAsync(state);
+        return Snapshot(MovingFailure());
+    }
+
+    private async Task LeaveBucketAsync(long version)
+    {
+        if (Record.InBucket && Record.Version == version && Record.Desire != SessionDesire.Wanted)
+        {
+            await Bucket().RemoveAsync(_userId);
+            if (Record.Version == version)
+            {
+                Record.InBucket = false;
+                await _writer.SaveAsync();
+            }
+        }
+    }
+
+    private async Task NoteAcceptedCoreAsync(long version)
+    {
+        if (Record.Version == version && Record.Desire == SessionDesire.Wanted && Record.AcceptedAt is null &&
+            _local is { Status: PresenceSessionStatus.Active, LastConfirmedAt: { } confirmed, DesiredState: { } kept } && Is(kept))
+        {
+            Record.AcceptedAt = confirmed;
+            await _writer.SaveAsync();
+        }
+    }
+
+    /// <summary>Takes the recorded state over on activation: the previous holder stopped, or the cluster restarted.</summary>
+    private void TakeOver()
+    {
+        if (!PresenceState.TryParse(Record.Availability, Record.Activity, out var state))
+        {
+            Log.UnreadableRecord(_logger, _registration, _userId, Record.Availability, Record.Activity);
+            return;
+        }
+
+        try
+        {
+            _local = _pool!.Adopt(_userId, state, Record.AcceptedAt, _engine.Options.FailoverAllowance);
+            Watch(_local);
+            _engine.Diagnostics.Raise(ClusterEventKind.SessionTakenOver, _engine.SiloName, detail: this.GetPrimaryKeyString());
+        }
+        catch (ObjectDisposedException)
+        {
+            // The engine is stopping: the next holder takes it over.
+        }
+    }
+
+    private IPresenceSession Local()
+    {
+        if (_local is null)
+        {
+            _local = _pool!.GetOrCreate(_userId);
+            Watch(_local);
+        }
+
+        return _local;
+    }
+
+    private void Watch(IPresenceSession local)
+    {
+        var self = this.AsReference<IPresenceSessionGrain>();
+        local.StatusChanged += (_, e) =>
+        {
+            if (e.Status == PresenceSessionStatus.Active)
+            {
+                // On an engine thread: the grain records it in a turn of its own.
+                var version = Record.Version;
+                _ = self.NoteAcceptedAsync(version);
+            }
+        };
+    }
+
+    private void ReleaseLocal()
+    {
+        if (_local is not null)
+        {
+            _pool?.Release(_userId);
+            _local = null;
+        }
+    }
+
+    private IPresenceBucketGrain Bucket() =>
+        GrainFactory.GetGrain<IPresenceBucketGrain>(SessionKeys.Bucket(_registration, SessionKeys.BucketOf(_userId, _engine.Options.BucketCount)));
+
+    private WireFailure Failure(Exception ex) =>
+        ex is ObjectDisposedException && _engine.Closing ? MovingFailure() : WireMapping.ToWire(ex);
+
+    private WireFailure MovingFailure() => new()
+    {
+        Kind = WireFailureKind.Moving,
+        Message = $"The silo that held the presence session of '{_userId}' is stopping; the desired state is recorded and the silo that takes the session over sends it.",
+        IsTransient = true,
+    };
+
+    private SessionSnapshot Snapshot(WireFailure? failure = null) => WireMapping.Snapshot(_local, Record, _engine.SiloName, failure);
+
+    private static partial class Log
+    {
+        [LoggerMessage(320, LogLevel.Warning, "Signing off the presence session of {UserId} in registration '{Registration}' as it ended failed ({Message}); its lease ends it on the service.")]
+        public static partial void SignOffOnEndFailed(ILogger logger, string registration, string userId, string message);
+
+        [LoggerMessage(321, LogLevel.Error, "The stored presence session of {UserId} in registration '{Registration}' holds {Availability}/{Activity}, which is not a presence state: it is not taken over.")]
+        public static partial void UnreadableRecord(ILogger logger, string registration, string userId, string? availability, string? activity);
+    }
+}

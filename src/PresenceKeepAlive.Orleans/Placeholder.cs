@@ -1,6 +1,0 @@
-namespace PresenceKeepAlive.Orleans;
-
-internal interface IPing : global::Orleans.IGrainWithStringKey
-{
-    Task<int> PingAsync();
-}
