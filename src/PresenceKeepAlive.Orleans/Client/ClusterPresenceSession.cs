@@ -190,7 +190,9 @@ internal sealed class ClusterPresenceSession : IPresenceSession
     {
         for (var attempt = 0; ; attempt++)
         {
-            var snapshot = await call(cancellationToken).ConfigureAwait(false);
+            // A call routed to a silo that has just died is repeated (setting, clearing and reading are idempotent; the
+            // last desire wins): it reaches the session's next holder.
+            var snapshot = await GrainCalls.RetryAsync(() => call(cancellationToken), _manager.TimeProvider, cancellationToken).ConfigureAwait(false);
             Apply(snapshot);
             if (snapshot.Failure is not { } failure)
             {

@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace PresenceKeepAlive.Orleans.Grains;
 
@@ -12,7 +13,7 @@ internal interface IPresenceSessionGrain : IGrainWithStringKey
 {
     /// <summary>Records the state and waits until the service accepted it (or the first send failed).</summary>
     [Alias("Set")]
-    [ResponseTimeout("00:05:00")]
+    [ResponseTimeout("00:02:00")]
     Task<SessionSnapshot> SetAsync(string availability, string activity, CancellationToken cancellationToken = default);
 
     /// <summary>Sets the state unless the session already wants it (configured sessions, set by every silo on start). Does not wait for the service.</summary>
@@ -21,35 +22,35 @@ internal interface IPresenceSessionGrain : IGrainWithStringKey
 
     /// <summary>Records the sign-off and waits for it.</summary>
     [Alias("Clear")]
-    [ResponseTimeout("00:05:00")]
+    [ResponseTimeout("00:02:00")]
     Task<SessionSnapshot> ClearAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Signs the user off even when the session never set a state (a session a stopped process left behind).</summary>
     [Alias("SignOff")]
-    [ResponseTimeout("00:05:00")]
+    [ResponseTimeout("00:02:00")]
     Task<SessionSnapshot> SignOffAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Ends the session: signs off first when asked, then forgets it (storage and bucket).</summary>
     [Alias("End")]
-    [ResponseTimeout("00:05:00")]
+    [ResponseTimeout("00:02:00")]
     Task<SessionSnapshot> EndAsync(bool signOff, CancellationToken cancellationToken = default);
 
     /// <summary>Returns the session's snapshot.</summary>
     [Alias("Get")]
     Task<SessionSnapshot> GetAsync();
 
-    /// <summary>Does nothing but make sure the session is active somewhere (activating it takes over its state).</summary>
+    /// <summary>Makes sure the session is active somewhere (activating it takes over its state); returns the silo that holds it.</summary>
     [Alias("Wake")]
-    Task WakeAsync();
+    Task<SiloAddress> WakeAsync();
 
-    /// <summary>Records that the service accepted the current desire (the holder's engine says so after a retry or a take-over).</summary>
+    /// <summary>Records when the service accepted the current desire, if the holder's engine now keeps it (it says so after a retry or a take-over).</summary>
     [Alias("NoteAccepted")]
     [OneWay]
-    Task NoteAcceptedAsync(long version);
+    Task NoteAcceptedAsync();
 
     /// <summary>Sends a user-level one-shot request through the holder's engine.</summary>
     [Alias("OneShot")]
-    [ResponseTimeout("00:05:00")]
+    [ResponseTimeout("00:02:00")]
     Task<SessionSnapshot> OneShotAsync(OneShotRequest request, CancellationToken cancellationToken = default);
 }
 
@@ -76,6 +77,6 @@ internal interface IPresenceBucketGrain : IGrainWithStringKey
 internal interface IPresenceRegistrationGrain : IGrainWithStringKey
 {
     [Alias("GetPresences")]
-    [ResponseTimeout("00:05:00")]
+    [ResponseTimeout("00:02:00")]
     Task<WireReadings> GetPresencesAsync(List<string> userIds, CancellationToken cancellationToken = default);
 }

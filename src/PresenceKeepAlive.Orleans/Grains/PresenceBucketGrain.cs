@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.Runtime;
 using PresenceKeepAlive.Orleans.Internal;
 using PresenceKeepAlive.Orleans.Silo;
 
@@ -25,6 +26,8 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
 
     private readonly IPersistentState<BucketRecord> _state;
     private readonly ClusterDiagnostics _diagnostics;
+    private readonly TimeProvider _time;
+    private readonly IClusterMembershipService _membership;
     private readonly ILogger _logger;
     private readonly StateWriter _writer;
     private bool _reminderChecked;
@@ -33,10 +36,14 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
     public PresenceBucketGrain(
         [PersistentState("bucket", PresenceClusterOptions.StorageProviderName)] IPersistentState<BucketRecord> state,
         ClusterDiagnostics diagnostics,
+        TimeProvider time,
+        IClusterMembershipService membership,
         ILogger<PresenceBucketGrain> logger)
     {
+        _membership = membership;
         _state = state;
         _diagnostics = diagnostics;
+        _time = time;
         _logger = logger;
         _writer = new StateWriter(() => _state.WriteStateAsync());
     }
@@ -65,7 +72,8 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
         var calls = new Task[users.Length];
         for (var i = 0; i < users.Length; i++)
         {
-            calls[i] = GrainFactory.GetGrain<IPresenceSessionGrain>(SessionKeys.Session(registration, users[i])).WakeAsync();
+            var session = GrainFactory.GetGrain<IPresenceSessionGrain>(SessionKeys.Session(registration, users[i]));
+            calls[i] = WakeOneAsync(session);
         }
 
         try
@@ -79,6 +87,24 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
         }
 
         return users.Length;
+    }
+
+    /// <summary>
+    /// Wakes one session until a silo that is active in the cluster answers for it: a silo that was just killed can still
+    /// answer for a while (in one process it does), and a session it answers for is not kept by anyone.
+    /// </summary>
+    private async Task WakeOneAsync(IPresenceSessionGrain session)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var holder = await GrainCalls.RetryAsync(() => session.WakeAsync(), _time);
+            if (_membership.CurrentSnapshot.GetSiloStatus(holder) == SiloStatus.Active || attempt >= 6)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250 << attempt), _time);
+        }
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

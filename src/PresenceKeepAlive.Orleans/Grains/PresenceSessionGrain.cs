@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.Runtime;
 using PresenceKeepAlive.Orleans.Internal;
 using PresenceKeepAlive.Orleans.Silo;
 using PresenceKeepAlive.Registrations.Internal;
@@ -50,7 +51,11 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
             _poolError = ex.Message;
         }
 
-        if (_pool is not null && Record.Desire == SessionDesire.Wanted && !_engine.Closing)
+        if (_engine.Closing)
+        {
+            DeactivateOnIdle();
+        }
+        else if (_pool is not null && Record.Desire == SessionDesire.Wanted)
         {
             TakeOver();
         }
@@ -73,14 +78,9 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
             return refused;
         }
 
-        PresenceState state;
-        try
+        if (Validate(availability, activity) is not { } state)
         {
-            state = PresenceState.Parse(availability, activity, _pool!.Context.Options.Protocol);
-        }
-        catch (ArgumentException ex)
-        {
-            return Snapshot(WireMapping.ToWire(ex));
+            return Snapshot(WireMapping.ToWire(InvalidState(availability, activity)));
         }
 
         if (state == PresenceState.Offline)
@@ -116,14 +116,9 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
             return refused;
         }
 
-        PresenceState state;
-        try
+        if (Validate(availability, activity) is not { } state || state == PresenceState.Offline)
         {
-            state = PresenceState.Parse(availability, activity, _pool!.Context.Options.Protocol);
-        }
-        catch (ArgumentException ex)
-        {
-            return Snapshot(WireMapping.ToWire(ex));
+            return Snapshot(WireMapping.ToWire(InvalidState(availability, activity)));
         }
 
         if (Record.Desire == SessionDesire.Wanted && Is(state) || _engine.Closing)
@@ -235,20 +230,29 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
         }
 
         Record.Desire = SessionDesire.None;
-        Record.Version++;
+        var version = ++Record.Version;
         Record.AcceptedAt = null;
-        await LeaveBucketAsync(Record.Version);
+        await LeaveBucketAsync(version);
         await _state.ClearStateAsync();
         ReleaseLocal();
         DeactivateOnIdle();
-        return new SessionSnapshot { Status = (int)PresenceSessionStatus.Disposed, Silo = _engine.SiloName, Version = Record.Version };
+        return new SessionSnapshot { Status = (int)PresenceSessionStatus.Disposed, Silo = _engine.SiloName, Version = version };
     }
 
     public Task<SessionSnapshot> GetAsync() => Task.FromResult(Refuse(out var refused) ? refused : Snapshot());
 
-    public Task WakeAsync() => Task.CompletedTask;
+    public Task<SiloAddress> WakeAsync()
+    {
+        if (_engine.Closing)
+        {
+            // Activated on a silo that is leaving: make room for the next holder.
+            DeactivateOnIdle();
+        }
 
-    public Task NoteAcceptedAsync(long version) => NoteAcceptedCoreAsync(version);
+        return Task.FromResult(_engine.SiloAddress);
+    }
+
+    public Task NoteAcceptedAsync() => NoteAcceptedCoreAsync(Record.Version);
 
     public async Task<SessionSnapshot> OneShotAsync(OneShotRequest request, CancellationToken cancellationToken = default)
     {
@@ -303,6 +307,26 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
 
         refused = null!;
         return false;
+    }
+
+    /// <summary>Returns the state, or <see langword="null"/> when the pair is not one the registration's protocol can set (the seed's PATCH sign-off, Offline, passes).</summary>
+    private PresenceState? Validate(string availability, string activity)
+    {
+        var protocol = _pool!.Context.Options.Protocol;
+        return PresenceState.TryParse(availability, activity, out var state) && (state.IsSupportedBy(protocol) || (protocol == PresenceProtocol.Patch && state == PresenceState.Offline))
+            ? state
+            : null;
+    }
+
+    /// <summary>The error the one-process session gives for a state its protocol cannot set.</summary>
+    private ArgumentException InvalidState(string availability, string activity)
+    {
+        var protocol = _pool!.Context.Options.Protocol;
+        var shown = PresenceState.TryParse(availability, activity, out var state) ? state.ToString() : $"{availability}/{activity}";
+        return new ArgumentException(
+            $"{shown} cannot be set with the {protocol} protocol. Allowed: {PresenceState.Describe(PresenceState.ValuesFor(protocol))}." +
+            (state == PresenceState.Offline ? " To sign off, call ClearAsync." : string.Empty),
+            "state");
     }
 
     private bool Is(PresenceState state) =>
@@ -395,9 +419,8 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
         {
             if (e.Status == PresenceSessionStatus.Active)
             {
-                // On an engine thread: the grain records it in a turn of its own.
-                var version = Record.Version;
-                _ = self.NoteAcceptedAsync(version);
+                // On an engine thread, where the grain's state must not be touched: it records it in a turn of its own.
+                _ = self.NoteAcceptedAsync();
             }
         };
     }

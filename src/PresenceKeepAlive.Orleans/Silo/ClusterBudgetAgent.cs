@@ -277,7 +277,8 @@ internal sealed partial class ClusterBudgetAgent : IAsyncDisposable
             {
                 for (var b = rank; b < count; b += silos)
                 {
-                    wakes.Add(_grains.GetGrain<IPresenceBucketGrain>(SessionKeys.Bucket(registration, b)).WakeAsync());
+                    var bucket = _grains.GetGrain<IPresenceBucketGrain>(SessionKeys.Bucket(registration, b));
+                    wakes.Add(GrainCalls.RetryAsync(() => bucket.WakeAsync(), _time, _stop.Token));
                 }
             }
 

@@ -31,6 +31,7 @@ internal sealed partial class ClusterEngine : ILifecycleParticipant<ISiloLifecyc
     {
         Registry = registry;
         Options = options.Value;
+        SiloAddress = silo.SiloAddress;
         SiloName = silo.SiloAddress.ToString();
         Diagnostics = diagnostics;
         _services = services;
@@ -42,6 +43,8 @@ internal sealed partial class ClusterEngine : ILifecycleParticipant<ISiloLifecyc
     public PresenceClusterOptions Options { get; }
 
     public string SiloName { get; }
+
+    public SiloAddress SiloAddress { get; }
 
     public ClusterDiagnostics Diagnostics { get; }
 

@@ -156,6 +156,15 @@ internal sealed partial class RequestGate
             var now = Clock.NowTicks;
             if (reserved && _reserved > 0)
             {
+                if (!ReservationFitsLocked(now))
+                {
+                    // The limit was lowered (SetLimit) after the place was reserved: the reservation no longer fits. Give it
+                    // back; the send fails as not sent, and is retried when there is room.
+                    _reserved--;
+                    _parent?.Release();
+                    return false;
+                }
+
                 // A place was held for it since it was reserved: it fits (see the remarks), in the parent too.
                 _reserved--;
                 _parent?.TryEnter(reserved: true);
@@ -206,6 +215,14 @@ internal sealed partial class RequestGate
             next = _smoothing is null ? next : Math.Max(next, _smoothing.NextFreeTicks(nowTicks, _reserved));
             return _parent is null ? next : Math.Max(next, _parent.NextFreeTicks(nowTicks));
         }
+    }
+
+    // Reservations were granted while logged + reserved < limit, so logged + reserved <= limit holds unless the limit was lowered since.
+    private bool ReservationFitsLocked(long now)
+    {
+        _window.Trim(now);
+        _smoothing?.Trim(now);
+        return _window.Count + _reserved <= _window.Limit && (_smoothing is null || _smoothing.Count + _reserved <= _smoothing.Limit);
     }
 
     private bool HasRoomLocked(long now) =>

@@ -208,7 +208,8 @@ internal sealed partial class PresenceSession : IPresenceSession, IScheduledWork
         {
             // From here on SetAsync is refused: a state accepted now would land after the sign-off and never be refreshed.
             _state.Closing = true;
-            signOff = Settings.SignOffOnDispose && (_state.EverSent || _state.InFlight) && !(_state.WantsClear && _state.Status == PresenceSessionStatus.Cleared);
+            // A session released (distributed mode: another process took it over) or already disposed has nothing to sign off.
+            signOff = Settings.SignOffOnDispose && !_state.Disposed && (_state.EverSent || _state.InFlight) && !(_state.WantsClear && _state.Status == PresenceSessionStatus.Cleared);
         }
 
         if (signOff)

@@ -127,8 +127,9 @@ internal sealed class SessionState
             return SendPlan.None;
         }
 
-        if (Kept || InFlight || deadlineTicks <= now || acceptedTicks <= 0)
+        if (Kept || InFlight || Version > 0 || deadlineTicks <= now || acceptedTicks <= 0)
         {
+            // Only a fresh session takes a state over; one that was used here (a set, a clear pending) treats it as a set.
             return OnSet(state, now, settings, ref fx);
         }
 
