@@ -22,7 +22,7 @@ internal static class Inspection
 /// <summary>The silos' distributed-mode events, with when they happened.</summary>
 internal sealed class Timeline
 {
-    private readonly List<(DateTimeOffset At, Kind What, string? Silo)> _events = [];
+    private readonly List<(DateTimeOffset At, Kind What, string? Silo, string? Detail)> _events = [];
 
     public enum Kind
     {
@@ -43,7 +43,7 @@ internal sealed class Timeline
             {
                 lock (_events)
                 {
-                    _events.Add((e.At, k, e.Silo));
+                    _events.Add((e.At, k, e.Silo, e.Detail));
                 }
             }
         };
@@ -56,19 +56,20 @@ internal sealed class Timeline
         }
     }
 
-    public int Count(Kind kind, DateTimeOffset after)
+    /// <summary>Counts the events of <paramref name="kind"/> after <paramref name="after"/> about one of <paramref name="grains"/> (grain keys), each grain once.</summary>
+    public int Count(Kind kind, DateTimeOffset after, IReadOnlySet<string> grains)
     {
         lock (_events)
         {
-            return _events.Count(e => e.What == kind && e.At >= after);
+            return _events.Where(e => e.What == kind && e.At >= after && e.Detail is { } d && grains.Contains(d)).Select(e => e.Detail).Distinct().Count();
         }
     }
 
-    public DateTimeOffset? Last(Kind kind, DateTimeOffset after)
+    public DateTimeOffset? Last(Kind kind, DateTimeOffset after, IReadOnlySet<string> grains)
     {
         lock (_events)
         {
-            return _events.Where(e => e.What == kind && e.At >= after).Select(e => (DateTimeOffset?)e.At).Max();
+            return _events.Where(e => e.What == kind && e.At >= after && e.Detail is { } d && grains.Contains(d)).Select(e => (DateTimeOffset?)e.At).Max();
         }
     }
 }

@@ -26,6 +26,7 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
 
     private readonly IPersistentState<BucketRecord> _state;
     private readonly ClusterDiagnostics _diagnostics;
+    private readonly ClusterEngine _engine;
     private readonly TimeProvider _time;
     private readonly IClusterMembershipService _membership;
     private readonly ILogger _logger;
@@ -36,11 +37,13 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
     public PresenceBucketGrain(
         [PersistentState("bucket", PresenceClusterOptions.StorageProviderName)] IPersistentState<BucketRecord> state,
         ClusterDiagnostics diagnostics,
+        ClusterEngine engine,
         TimeProvider time,
         IClusterMembershipService membership,
         ILogger<PresenceBucketGrain> logger)
     {
         _membership = membership;
+        _engine = engine;
         _state = state;
         _diagnostics = diagnostics;
         _time = time;
@@ -69,6 +72,13 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
     {
         var (registration, _) = SessionKeys.Split(this.GetPrimaryKeyString());
         var users = _state.State.Users.ToArray();
+        if (_engine.Closing)
+        {
+            // This silo is leaving: a bucket activated elsewhere does the waking.
+            DeactivateOnIdle();
+            return users.Length;
+        }
+
         var calls = new Task[users.Length];
         for (var i = 0; i < users.Length; i++)
         {
@@ -80,7 +90,7 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
         {
             await Task.WhenAll(calls);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!_engine.Closing)
         {
             // Those that failed are woken by the next wake or sweep.
             Log.WakeFailed(_logger, this.GetPrimaryKeyString(), calls.Count(c => c.IsFaulted), users.Length, ex);
@@ -98,7 +108,7 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
         for (var attempt = 0; ; attempt++)
         {
             var holder = await GrainCalls.RetryAsync(() => session.WakeAsync(), _time);
-            if (_membership.CurrentSnapshot.GetSiloStatus(holder) == SiloStatus.Active || attempt >= 6)
+            if (_membership.CurrentSnapshot.GetSiloStatus(holder) == SiloStatus.Active || attempt >= 6 || _engine.Closing)
             {
                 return;
             }

@@ -354,6 +354,12 @@ internal sealed partial class PresenceSessionManager : IPresenceSessionManager, 
             kept = Interlocked.Read(ref _keptCount);
         }
 
+        if (Scheduler.Budget.LimitPerWindow == 0)
+        {
+            // A closed gate (distributed mode: a silo warming up or fenced) is a pause, not a lack of capacity.
+            return;
+        }
+
         var demand = DemandRate;
         var capacity = CapacityRate;
         try
