@@ -60,7 +60,7 @@ public sealed class PresenceClusterOptions
     /// <value>The default is <see langword="true"/>, as <see cref="PresenceKeepAliveOptions.SignOffOnDispose"/>.</value>
     public bool SignOffOnDispose { get; set; } = true;
 
-    /// <summary>Gets or sets whether each silo, on start, sets the sessions configured in the registrations' <see cref="PresenceKeepAliveOptions.Sessions"/> (a session the cluster already keeps in that state is left alone).</summary>
+    /// <summary>Gets or sets whether each silo, on start, sets the sessions configured in the registrations' <see cref="PresenceKeepAliveOptions.Sessions"/> , for the users the cluster keeps no state for (never set, or disposed): a user the application changed or signed off at run time is left alone.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool SetConfiguredSessions { get; set; } = true;
 }

@@ -47,6 +47,9 @@ public static class PresenceKeepAliveOrleansExtensions
         options
             .Validate(o => o.BucketCount is >= 1 and <= 4096, "PresenceClusterOptions.BucketCount must be between 1 and 4,096.")
             .Validate(o => o.FailoverAllowance >= TimeSpan.Zero, "PresenceClusterOptions.FailoverAllowance must not be negative.")
+            .Validate(
+                o => o.RefreshMargin is not { } margin || o.FailoverAllowance < margin,
+                "PresenceClusterOptions.FailoverAllowance must be shorter than RefreshMargin: a session taken over is refreshed a margin less the allowance after its holder stopped, so with an allowance as long as the margin every take-over is sent at once as a state change. Raise RefreshMargin (90 s by default) or lower FailoverAllowance (30 s).")
             .Validate(o => o.MembershipReadInterval > TimeSpan.Zero && o.FenceAfter > o.MembershipReadInterval, "PresenceClusterOptions.MembershipReadInterval must be positive and FenceAfter longer than it (a silo reads the table a few times before it fences itself).")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);

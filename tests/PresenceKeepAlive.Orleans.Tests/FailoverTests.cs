@@ -97,6 +97,10 @@ public sealed class FailoverTests
         var emulatorKilledAt = _cluster.Emulator.EmulatedNow;
         await _cluster.Cluster.KillSiloAsync(victim);
         TestContext.Progress.WriteLine($"KillSiloAsync returned after {(DateTimeOffset.UtcNow - killedAt).TotalSeconds:0.00} s");
+
+        // When each of the victim's sessions was first refreshed by another silo (the victim is dead: any later write is
+        // another's), watched from the kill on, while the calls in flight at the kill finish.
+        var watching = FirstWritesAfterAsync(victimUsers, emulatorKilledAt, PresenceCluster.RefreshPeriod + TimeSpan.FromSeconds(10));
         var acknowledged = new List<string>();
         for (var i = 0; i < inFlight.Count; i++)
         {
@@ -113,8 +117,7 @@ public sealed class FailoverTests
 
         TestContext.Progress.WriteLine($"in-flight sets done after {(DateTimeOffset.UtcNow - killedAt).TotalSeconds:0.00} s");
 
-        // When each of the victim's sessions was first refreshed by another silo (the victim is dead: any later write is another's).
-        var refreshedAt = await FirstWritesAfterAsync(victimUsers, emulatorKilledAt, PresenceCluster.RefreshPeriod + TimeSpan.FromSeconds(10));
+        var refreshedAt = await watching;
         // Available sessions must be refreshed within one period; the Busy ones just set live for their 5-minute lease, and
         // are refreshed a margin before it ends (checked below from their snapshots).
         var available = victimUsers.Except(busy).Except(inFlightUsers).ToList();
@@ -228,8 +231,9 @@ public sealed class FailoverTests
         var joinerName = joiner.SiloAddress.ToString();
         var early = _cluster.Attempts.Attempts.Count(a => a.Silo == joinerName && a.Ticks < shareOpenedAt);
         var holders = await HoldersAsync();
+        var firstSent = _cluster.Attempts.Attempts.Where(a => a.Silo == joinerName).Select(a => (long?)a.Ticks).Min();
         TestContext.Progress.WriteLine(
-            $"join: {joinerName} sent its first request after {(_cluster.Attempts.Attempts.Where(a => a.Silo == joinerName).Select(a => a.Ticks).DefaultIfEmpty().Min() - joinedAt) / (double)TimeSpan.TicksPerSecond:0.0} s, " +
+            $"join: {joinerName} " + (firstSent is { } first ? $"sent its first request after {(first - joinedAt) / (double)TimeSpan.TicksPerSecond:0.0} s, " : "sent no request, ") +
             $"its share opened after {(shareOpenedAt - joinedAt) / (double)TimeSpan.TicksPerSecond:0.0} s; it holds {holders.Count(h => h.Value == joiner.SiloAddress.ToString())} sessions");
         Assert.Multiple(() =>
         {

@@ -166,8 +166,8 @@ internal sealed class ClusterPresenceSession : IPresenceSession
     {
         try
         {
-            var snapshot = await _grain.EndAsync(_manager.SignOffOnDispose).ConfigureAwait(false);
-            Apply(snapshot);
+            // Through the same loop as every call: a stopping holder's "moving" answer and a dead silo's failure are repeated.
+            await CallAsync(ct => _grain.EndAsync(_manager.SignOffOnDispose, ct), CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {

@@ -16,7 +16,7 @@ internal interface IPresenceSessionGrain : IGrainWithStringKey
     [ResponseTimeout("00:02:00")]
     Task<SessionSnapshot> SetAsync(string availability, string activity, CancellationToken cancellationToken = default);
 
-    /// <summary>Sets the state unless the session already wants it (configured sessions, set by every silo on start). Does not wait for the service.</summary>
+    /// <summary>Sets the state when the session wants nothing (never set, or disposed): configured sessions, set by every silo on start. Does not wait for the service.</summary>
     [Alias("Ensure")]
     Task<SessionSnapshot> EnsureAsync(string availability, string activity);
 

@@ -31,7 +31,11 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
     private readonly IClusterMembershipService _membership;
     private readonly ILogger _logger;
     private readonly StateWriter _writer;
+    private static readonly TimeSpan CoalesceWakesWithin = TimeSpan.FromSeconds(5);
+
     private bool _reminderChecked;
+    private Task<int>? _waking;
+    private DateTimeOffset _lastWake;
     private long _ticks;
 
     public PresenceBucketGrain(
@@ -68,7 +72,24 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
         }
     }
 
-    public async Task<int> WakeAsync()
+    public Task<int> WakeAsync()
+    {
+        // Wakes that come together (every silo wakes every bucket when one leaves) are answered by one round.
+        if (_waking is { IsCompleted: false } waking)
+        {
+            return waking;
+        }
+
+        if (_time.GetUtcNow() - _lastWake < CoalesceWakesWithin && _waking is { IsCompletedSuccessfully: true } done)
+        {
+            return done;
+        }
+
+        _waking = WakeAllAsync();
+        return _waking;
+    }
+
+    private async Task<int> WakeAllAsync()
     {
         var (registration, _) = SessionKeys.Split(this.GetPrimaryKeyString());
         var users = _state.State.Users.ToArray();
@@ -96,6 +117,7 @@ internal sealed partial class PresenceBucketGrain : Grain, IPresenceBucketGrain,
             Log.WakeFailed(_logger, this.GetPrimaryKeyString(), calls.Count(c => c.IsFaulted), users.Length, ex);
         }
 
+        _lastWake = _time.GetUtcNow();
         return users.Length;
     }
 

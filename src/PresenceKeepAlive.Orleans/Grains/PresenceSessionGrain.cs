@@ -16,6 +16,9 @@ namespace PresenceKeepAlive.Orleans.Grains;
 [KeepAlive]
 internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrain
 {
+    /// <summary>How long a call waits for the service before it answers that the request is still on its way.</summary>
+    private static readonly TimeSpan GrainWait = TimeSpan.FromSeconds(90);
+
     private readonly IPersistentState<SessionRecord> _state;
     private readonly ClusterEngine _engine;
     private readonly ILogger _logger;
@@ -59,6 +62,12 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
         {
             TakeOver();
         }
+        else if (_pool is not null && Record.Desire == SessionDesire.Cleared && Record.ClearPending)
+        {
+            // A sign-off its previous holder recorded and did not get confirmed: send it (in a turn of its own).
+            var self = this.AsReference<IPresenceSessionGrain>();
+            _ = self.ClearAsync().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
 
         return Task.CompletedTask;
     }
@@ -96,9 +105,14 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
 
         var version = await RecordAsync(state);
         var local = Local();
+        using var bounded = Bounded(cancellationToken);
         try
         {
-            await local.SetAsync(state, cancellationToken);
+            await local.SetAsync(state, bounded.Token);
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return Snapshot(NotAnsweredFailure());
         }
         catch (Exception ex) when (ex is PresenceRequestException or OperationCanceledException or ObjectDisposedException)
         {
@@ -121,8 +135,9 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
             return Snapshot(WireMapping.ToWire(InvalidState(availability, activity)));
         }
 
-        if (Record.Desire == SessionDesire.Wanted && Is(state) || _engine.Closing)
+        if (Record.Desire != SessionDesire.None || _engine.Closing)
         {
+            // The cluster keeps a state for the user, or it was signed off: the application's word stands over the configuration.
             return Snapshot();
         }
 
@@ -132,72 +147,78 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
         return Snapshot();
     }
 
-    public async Task<SessionSnapshot> ClearAsync(CancellationToken cancellationToken = default)
+    public Task<SessionSnapshot> ClearAsync(CancellationToken cancellationToken = default) => ClearCoreAsync(forceSend: false, cancellationToken);
+
+    public Task<SessionSnapshot> SignOffAsync(CancellationToken cancellationToken = default) => ClearCoreAsync(forceSend: true, cancellationToken);
+
+    /// <summary>
+    /// Records the sign-off (with "pending" when something may be on the service), sends it, and records its confirmation.
+    /// A pending sign-off keeps the session in its bucket, so that a holder that takes it over sends it.
+    /// </summary>
+    /// <param name="forceSend">Sends <c>clearPresence</c> even when this cluster set nothing (another process may have).</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    private async Task<SessionSnapshot> ClearCoreAsync(bool forceSend, CancellationToken cancellationToken)
     {
         if (Refuse(out var refused))
         {
             return refused;
         }
 
-        var wasWanted = Record.Desire == SessionDesire.Wanted;
+        var mustSend = forceSend || Record.Desire == SessionDesire.Wanted || Record.ClearPending ||
+            _local is { Status: not PresenceSessionStatus.NotStarted and not PresenceSessionStatus.Cleared };
         Record.Desire = SessionDesire.Cleared;
         Record.Version++;
         Record.AcceptedAt = null;
-        await _writer.SaveAsync();
-        if (_engine.Closing)
+        Record.ClearPending = mustSend;
+        if (mustSend && !Record.InBucket)
         {
-            return Snapshot(MovingFailure());
+            await Bucket().AddAsync(_userId);
+            Record.InBucket = true;
         }
 
         var version = Record.Version;
-        if (_local is null && !wasWanted)
-        {
-            // Nothing of this session is on the service (never set, or signed off already): signing off is a no-op.
-            await LeaveBucketAsync(version);
-            return Snapshot();
-        }
-
-        try
-        {
-            await Local().ClearAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is PresenceRequestException or OperationCanceledException or ObjectDisposedException)
-        {
-            return Snapshot(Failure(ex));
-        }
-
-        await LeaveBucketAsync(version);
-        return Snapshot();
-    }
-
-    public async Task<SessionSnapshot> SignOffAsync(CancellationToken cancellationToken = default)
-    {
-        if (Refuse(out var refused))
-        {
-            return refused;
-        }
-
-        if (Record.Desire == SessionDesire.Wanted || _local is not null)
-        {
-            return await ClearAsync(cancellationToken);
-        }
-
-        Record.Desire = SessionDesire.Cleared;
-        Record.Version++;
         await _writer.SaveAsync();
         if (_engine.Closing)
         {
             return Snapshot(MovingFailure());
         }
 
+        if (!mustSend)
+        {
+            // Nothing of this session is on the service (never set, or signed off already): signing off is a no-op.
+            await LeaveBucketAsync(version);
+            DeactivateIfIdle();
+            return Snapshot();
+        }
+
+        using var bounded = Bounded(cancellationToken);
         try
         {
-            // Not kept by this cluster: sign off what another process may have left behind, through this silo's budget.
-            await _pool!.SignOffAsync(_userId, cancellationToken);
+            if (_local is { Status: not PresenceSessionStatus.NotStarted and not PresenceSessionStatus.Cleared } kept)
+            {
+                await kept.ClearAsync(bounded.Token);
+            }
+            else
+            {
+                // Not kept here (set by a holder that is gone, or by another process): sign off what the service has.
+                await _pool!.SignOffAsync(_userId, bounded.Token);
+            }
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return Snapshot(NotAnsweredFailure());
         }
         catch (Exception ex) when (ex is PresenceRequestException or OperationCanceledException or ObjectDisposedException)
         {
             return Snapshot(Failure(ex));
+        }
+
+        if (Record.Version == version)
+        {
+            Record.ClearPending = false;
+            await _writer.SaveAsync();
+            await LeaveBucketAsync(version);
+            DeactivateIfIdle();
         }
 
         return Snapshot();
@@ -211,11 +232,11 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
         }
 
         WireFailure? failure = null;
-        if (signOff && (Record.Desire == SessionDesire.Wanted || _local is { Status: not PresenceSessionStatus.Cleared and not PresenceSessionStatus.NotStarted }))
+        if (signOff && (Record.Desire == SessionDesire.Wanted || Record.ClearPending || _local is { Status: not PresenceSessionStatus.Cleared and not PresenceSessionStatus.NotStarted }))
         {
             using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             giveUp.CancelAfter(TimeSpan.FromSeconds(30));
-            var cleared = await ClearAsync(giveUp.Token);
+            var cleared = await ClearCoreAsync(forceSend: false, giveUp.Token);
             failure = cleared.Failure;
             if (failure is { Kind: WireFailureKind.Moving })
             {
@@ -229,17 +250,31 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
             Log.SignOffOnEndFailed(_logger, _registration, _userId, failure.Message);
         }
 
+        // A tombstone, not a cleared record: the version goes on, so that other processes' views of the session keep
+        // taking its answers.
         Record.Desire = SessionDesire.None;
         var version = ++Record.Version;
         Record.AcceptedAt = null;
+        Record.ClearPending = false;
+        Record.Availability = null;
+        Record.Activity = null;
+        await _writer.SaveAsync();
         await LeaveBucketAsync(version);
-        await _state.ClearStateAsync();
         ReleaseLocal();
         DeactivateOnIdle();
         return new SessionSnapshot { Status = (int)PresenceSessionStatus.Disposed, Silo = _engine.SiloName, Version = version };
     }
 
-    public Task<SessionSnapshot> GetAsync() => Task.FromResult(Refuse(out var refused) ? refused : Snapshot());
+    public Task<SessionSnapshot> GetAsync()
+    {
+        if (Refuse(out var refused))
+        {
+            return Task.FromResult(refused);
+        }
+
+        DeactivateIfIdle();
+        return Task.FromResult(Snapshot());
+    }
 
     public Task<SiloAddress> WakeAsync()
     {
@@ -290,6 +325,7 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
             return Snapshot(Failure(ex));
         }
 
+        DeactivateIfIdle();
         return Snapshot();
     }
 
@@ -359,7 +395,7 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
 
     private async Task LeaveBucketAsync(long version)
     {
-        if (Record.InBucket && Record.Version == version && Record.Desire != SessionDesire.Wanted)
+        if (Record.InBucket && Record.Version == version && Record.Desire != SessionDesire.Wanted && !Record.ClearPending)
         {
             await Bucket().RemoveAsync(_userId);
             if (Record.Version == version)
@@ -367,8 +403,38 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
                 Record.InBucket = false;
                 await _writer.SaveAsync();
             }
+            else if (Record.Desire == SessionDesire.Wanted || Record.ClearPending)
+            {
+                // A newer desire came in while the bucket removed the session (it saw InBucket and did not add it): put it back.
+                await Bucket().AddAsync(_userId);
+            }
         }
     }
+
+    /// <summary>Lets an activation that keeps nothing go: a session grain is exempt from idle collection only while it wants a state kept.</summary>
+    private void DeactivateIfIdle()
+    {
+        if (Record.Desire != SessionDesire.Wanted && !Record.ClearPending)
+        {
+            ReleaseLocal();
+            DeactivateOnIdle();
+        }
+    }
+
+    /// <summary>A token that also ends after <see cref="GrainWait"/>, within the callers' two-minute response timeout.</summary>
+    private static CancellationTokenSource Bounded(CancellationToken cancellationToken)
+    {
+        var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(GrainWait);
+        return bounded;
+    }
+
+    private WireFailure NotAnsweredFailure() => new()
+    {
+        Kind = WireFailureKind.Request,
+        Message = $"The presence request for '{_userId}' was not answered within {GrainWait.TotalSeconds:0} s (the budget or the service is holding it); the desired state is recorded and the session keeps trying.",
+        IsTransient = true,
+    };
 
     private async Task NoteAcceptedCoreAsync(long version)
     {
@@ -447,7 +513,8 @@ internal sealed partial class PresenceSessionGrain : Grain, IPresenceSessionGrai
         IsTransient = true,
     };
 
-    private SessionSnapshot Snapshot(WireFailure? failure = null) => WireMapping.Snapshot(_local, Record, _engine.SiloName, failure);
+    // A leaving silo's engine session is released: its status (Disposed) is not the session's; the record is.
+    private SessionSnapshot Snapshot(WireFailure? failure = null) => WireMapping.Snapshot(_engine.Closing ? null : _local, Record, _engine.SiloName, failure);
 
     private static partial class Log
     {

@@ -26,6 +26,13 @@ internal sealed class SessionRecord
     /// <summary>Gets or sets whether the session's bucket lists it (so that its bucket's reminder wakes it).</summary>
     [Id(5)]
     public bool InBucket { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether a sign-off was asked for and not yet confirmed by the service: a holder that takes the session
+    /// over sends it (the bucket keeps listing the session until then).
+    /// </summary>
+    [Id(6)]
+    public bool ClearPending { get; set; }
 }
 
 /// <summary>What the application wants of a session.</summary>

@@ -11,9 +11,9 @@ namespace PresenceKeepAlive.Orleans.Silo;
 /// A silo's membership agent. It keeps this silo's share of every budget (<see cref="BudgetShare"/>) applied to the silo's
 /// gates (each app and tenant, and each app's global cap), reads the membership table every
 /// <see cref="PresenceClusterOptions.MembershipReadInterval"/> to fence itself when cut off, and, when another silo shuts
-/// down, stops or dies, wakes this silo's part of the buckets (those whose index modulo the active silos is this silo's rank),
+/// down, stops or dies, wakes the buckets,
 /// so that the sessions the departed silo held are activated elsewhere and refreshed without waiting for a caller or a
-/// reminder. One per silo.
+/// reminder (every active silo wakes every bucket; a bucket answers wakes that come together once). One per silo.
 /// </summary>
 internal sealed partial class ClusterBudgetAgent : IAsyncDisposable
 {
@@ -137,12 +137,14 @@ internal sealed partial class ClusterBudgetAgent : IAsyncDisposable
             try
             {
                 // A successful read proves this silo can still see the table; failing for FenceAfter fences it.
+                // The read proves what the table said when it was asked, not when it answered: stamp it before.
+                var askedAt = NowTicks;
                 using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 bounded.CancelAfter(_options.FenceAfter > TimeSpan.Zero ? _options.FenceAfter : TimeSpan.FromSeconds(9));
                 await _membership.Refresh(default, bounded.Token).ConfigureAwait(false);
                 lock (_lock)
                 {
-                    _share!.OnRead(NowTicks);
+                    _share!.OnRead(askedAt);
                     OnSnapshotLocked(_membership.CurrentSnapshot, wake: true);
                 }
             }
@@ -224,15 +226,12 @@ internal sealed partial class ClusterBudgetAgent : IAsyncDisposable
                 _diagnostics.Raise(ClusterEventKind.SiloLeaving, silo.ToString(), detail: status.ToString());
             }
 
-            var active = snapshot.Members.Values
-                .Where(m => m.Status == SiloStatus.Active)
-                .Select(m => m.SiloAddress)
-                .OrderBy(a => a.ToString(), StringComparer.Ordinal)
-                .ToList();
-            var rank = active.IndexOf(self);
-            if (rank >= 0)
+            // Every active silo wakes every bucket: views differ between silos for a moment (one may see a joiner the
+            // other does not yet), and a split by rank could leave buckets to nobody. A bucket answers wakes that come
+            // together once, so this costs one grain call a bucket and silo.
+            if (snapshot.GetSiloStatus(self) == SiloStatus.Active)
             {
-                _ = WakeBucketsAsync(rank, active.Count);
+                _ = WakeBucketsAsync();
             }
         }
     }
@@ -241,16 +240,18 @@ internal sealed partial class ClusterBudgetAgent : IAsyncDisposable
     private void ApplyLocked()
     {
         var divisor = _share!.DivisorAt(NowTicks);
+        foreach (var gate in Gates())
+        {
+            // Every time, not only on a change: a gate created since (an app added at run time) gets the share too.
+            gate.SetLimit(BudgetShare.Share(gate.ConfiguredLimitPerWindow, divisor));
+        }
+
         if (divisor == _applied)
         {
             return;
         }
 
         Volatile.Write(ref _applied, divisor);
-        foreach (var gate in Gates())
-        {
-            gate.SetLimit(BudgetShare.Share(gate.ConfiguredLimitPerWindow, divisor));
-        }
 
         Log.ShareChanged(_logger, divisor);
         _diagnostics.Raise(ClusterEventKind.BudgetShareChanged, _silo.SiloAddress.ToString(), divisor);
@@ -267,7 +268,7 @@ internal sealed partial class ClusterBudgetAgent : IAsyncDisposable
     private IEnumerable<RequestGate> Gates() =>
         _registry.Pools.SelectMany(p => p.Slots).Select(s => s.Gate).Concat(_globalGates.Gates.Values).Distinct();
 
-    private async Task WakeBucketsAsync(int rank, int silos)
+    private async Task WakeBucketsAsync()
     {
         try
         {
@@ -275,7 +276,7 @@ internal sealed partial class ClusterBudgetAgent : IAsyncDisposable
             var wakes = new List<Task<int>>();
             foreach (var registration in _registry.NamedRegistrations)
             {
-                for (var b = rank; b < count; b += silos)
+                for (var b = 0; b < count; b++)
                 {
                     var bucket = _grains.GetGrain<IPresenceBucketGrain>(SessionKeys.Bucket(registration, b));
                     wakes.Add(GrainCalls.RetryAsync(() => bucket.WakeAsync(), _time, _stop.Token));

@@ -387,6 +387,31 @@ public class RequestGateLimitTests
         Assert.That(sut.Protocol.Calls.Select(c => c.At), Is.EqualTo(new[] { Clock.Start + TimeSpan.FromSeconds(20) }), "sent as the limit is raised, not at the scheduler's next wake-up");
     }
 
+    [Test]
+    public void SetLimit_ParentLoweredWhileAChildReservationIsHeld_TheAttemptDoesNotLeaveAndNeitherGateCountsIt()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+        var clock = new KeepAliveClock(time);
+        var parent = new RequestGate(10, TimeSpan.FromSeconds(10), clock);
+        var child = new RequestGate(10, TimeSpan.FromSeconds(10), clock, parent);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.That(child.TryEnter(reserved: false), Is.True);
+        }
+
+        Assert.That(child.TryReserve(), Is.True);
+        parent.SetLimit(4);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(child.TryEnter(reserved: true), Is.False, "the reserved attempt leaves past the parent's lowered limit");
+            Assert.That(parent.Entered, Is.EqualTo(4), "attempts the parent counted");
+            Assert.That(child.Entered, Is.EqualTo(4), "attempts the child counted");
+            Assert.That(child.Available, Is.EqualTo(6), "the child's reservation was given back");
+        });
+    }
+
     private static (FakeTimeProvider Time, RequestGate Gate) CreateGate(int limit, TimeSpan window)
     {
         var time = Clock.Create();

@@ -165,9 +165,13 @@ internal sealed partial class RequestGate
                     return false;
                 }
 
-                // A place was held for it since it was reserved: it fits (see the remarks), in the parent too.
+                // A place was held for it since it was reserved: it fits (see the remarks), in the parent too, unless the
+                // parent's limit was lowered since (the parent then gave its reservation back).
                 _reserved--;
-                _parent?.TryEnter(reserved: true);
+                if (_parent is not null && !_parent.TryEnter(reserved: true))
+                {
+                    return false;
+                }
             }
             else if (!HasRoomLocked(now) || (_parent is not null && !_parent.TryEnter(reserved: false)))
             {
