@@ -2,6 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using PresenceKeepAlive.Benchmarks.Cluster;
 using PresenceKeepAlive.Benchmarks.EndToEnd;
 using PresenceKeepAlive.Benchmarks.Scale;
 using PresenceKeepAlive.Benchmarks.Sdk;
@@ -38,6 +39,8 @@ switch (args.FirstOrDefault())
         return RealTimerMemory.Run(args[1..]);
     case "pools":
         return PoolHarness.Run(args[1..]);
+    case "cluster":
+        return await ClusterHarness.RunAsync(args[1..]);
     case "micro":
         var config = DefaultConfig.Instance
             .AddJob(Job.ShortRun)
@@ -85,6 +88,10 @@ switch (args.FirstOrDefault())
                     [--registrations 1,100] [--out file.md]
                     app pools and named registrations on the simulated clock: capacity with 1-3 apps for one tenant, a fourth
                     app added to 3 apps x 30,000 users (moves, sign-off first, budgets), CPU/memory per session at 100 registrations vs one
+              cluster [--sessions 1000] [--minutes 4] [--out file.md]
+                    the distributed mode: a 3-silo in-process Orleans cluster against one process (at the cluster's margin and at
+                    its default), each against the emulator, timings / 5: requests per session-hour, CPU per refresh, lapses;
+                    then a silo killed: detection against the last moved session refreshed elsewhere (~15 min at the defaults)
               memory [--sessions 100000]
                     memory per idle session with real timers (TimeProvider.System): engine vs a loop per user
               micro [BenchmarkDotNet arguments, e.g. --filter *]
