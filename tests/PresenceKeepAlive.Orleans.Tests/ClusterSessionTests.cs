@@ -16,7 +16,8 @@ public sealed class ClusterSessionTests
     private PresenceCluster _cluster = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _cluster = await PresenceCluster.StartAsync(silos: 2);
+    public async Task StartAsync() =>
+        _cluster = await PresenceCluster.StartAsync(silos: 2, o => o.Sessions.Add(new PresenceSessionSettings { UserId = PresenceCluster.User(9100), Availability = "Busy", Activity = "InACall" }));
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _cluster.DisposeAsync();
@@ -34,6 +35,27 @@ public sealed class ClusterSessionTests
             Assert.That(session.NextRefreshAt, Is.GreaterThan(session.LastConfirmedAt!.Value));
             Assert.That(Describe(_cluster.Emulator.GetPresence(PresenceCluster.User(9001))), Is.EqualTo("Busy/InACall"));
             Assert.That(Stored(9001), Is.EqualTo((SessionDesire.Wanted, "Busy", "InACall", true)));
+        });
+    }
+
+    [Test]
+    public async Task ConfiguredSession_IsSetOnceByTheSilosAndKeptInTheCluster()
+    {
+        // Both silos set it on start; the second finds the cluster already keeps it.
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+        while (Describe(_cluster.Emulator.GetPresence(PresenceCluster.User(9100))) != "Busy/InACall" && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        var session = (Client.ClusterPresenceSession)_cluster.Manager.GetOrCreate(PresenceCluster.User(9100));
+        await session.RefreshAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Describe(_cluster.Emulator.GetPresence(PresenceCluster.User(9100))), Is.EqualTo("Busy/InACall"));
+            Assert.That(session.Status, Is.EqualTo(PresenceSessionStatus.Active));
+            Assert.That(Stored(9100).Desire, Is.EqualTo(SessionDesire.Wanted));
+            Assert.That(_cluster.Emulator.GetHistory(PresenceCluster.User(9100)).Count(c => c.Availability == "Busy"), Is.EqualTo(1), "times it became Busy");
         });
     }
 

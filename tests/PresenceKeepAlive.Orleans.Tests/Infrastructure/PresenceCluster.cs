@@ -65,7 +65,10 @@ internal sealed class PresenceCluster : IAsyncDisposable
 
     public static string User(int i) => $"0a1b2c3d-0000-4000-8000-{i:x12}";
 
-    public static async Task<PresenceCluster> StartAsync(int silos)
+    /// <summary>Starts the emulator and a cluster of <paramref name="silos"/> silos.</summary>
+    /// <param name="silos">How many silos.</param>
+    /// <param name="configure">Further configuration of the registration, the same on every silo (configured sessions, say).</param>
+    public static async Task<PresenceCluster> StartAsync(int silos, Action<PresenceKeepAliveOptions>? configure = null)
     {
         var emulator = await PresenceEmulator.StartAsync(new PresenceEmulatorOptions
         {
@@ -101,6 +104,7 @@ internal sealed class PresenceCluster : IAsyncDisposable
                 o.SessionTimeout = SessionTimeout;
                 o.RateLimitPerWindow = Budget;
                 o.RateLimitWindow = Window;
+                configure?.Invoke(o);
             }).HttpClientBuilder.AddHttpMessageHandler(sp => new AttemptRecorder(attempts, sp.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString()));
         });
         builder.ConfigureClient(client => client.AddPresenceKeepAliveClient(Registration));
