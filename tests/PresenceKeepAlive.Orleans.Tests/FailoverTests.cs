@@ -206,25 +206,51 @@ public sealed class FailoverTests
         var joinedAt = AttemptRecorder.Now;
         var joiner = await _cluster.Cluster.StartAdditionalSiloAsync();
         var shareOpenedAt = 0L;
-        var clock = Stopwatch.StartNew();
+        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check()
+        {
+            if (Interlocked.Read(ref shareOpenedAt) != 0 && old.All(s => PresenceCluster.DivisorOf(s) == old.Count + 1))
+            {
+                settled.TrySetResult();
+            }
+        }
+
+        // The joiner's share opening, and the others shrinking, as their agents report them.
+        Action<ClusterEvent> onJoiner = e =>
+        {
+            if (e.Kind == ClusterEventKind.BudgetShareChanged && e.Count > 0)
+            {
+                Interlocked.CompareExchange(ref shareOpenedAt, AttemptRecorder.Now, 0);
+            }
+
+            Check();
+        };
+        Action<ClusterEvent> onOld = _ => Check();
+        PresenceCluster.DiagnosticsOf(joiner).Event += onJoiner;
+        old.ForEach(s => PresenceCluster.DiagnosticsOf(s).Event += onOld);
+        if (PresenceCluster.DivisorOf(joiner) > 0)
+        {
+            Interlocked.CompareExchange(ref shareOpenedAt, AttemptRecorder.Now, 0);
+        }
+
+        Check();
 
         // New users while it warms up: those placed on it wait for its share.
         var manager = _cluster.Manager;
         var newcomers = Enumerable.Range(SessionCount, 200).Select(PresenceCluster.User).ToList();
         var setting = Task.WhenAll(newcomers.Select(u => manager.GetOrCreate(u).SetAsync(PresenceState.Available)));
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        try
         {
-            if (shareOpenedAt == 0 && PresenceCluster.DivisorOf(joiner) > 0)
-            {
-                shareOpenedAt = AttemptRecorder.Now;
-            }
-
-            if (shareOpenedAt != 0 && old.All(s => PresenceCluster.DivisorOf(s) == old.Count + 1))
-            {
-                break;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
+            await settled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            // Asserted below with what was reached.
+        }
+        finally
+        {
+            PresenceCluster.DiagnosticsOf(joiner).Event -= onJoiner;
+            old.ForEach(s => PresenceCluster.DiagnosticsOf(s).Event -= onOld);
         }
 
         await setting;

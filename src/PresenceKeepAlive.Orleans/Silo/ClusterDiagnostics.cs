@@ -1,7 +1,7 @@
 namespace PresenceKeepAlive.Orleans.Silo;
 
 /// <summary>What happened in one silo's part of the distributed mode, for timelines (the cluster sample) and tests. One per silo.</summary>
-internal sealed class ClusterDiagnostics
+internal sealed class ClusterDiagnostics(TimeProvider timeProvider)
 {
     private long _adopted;
     private long _woken;
@@ -28,7 +28,7 @@ internal sealed class ClusterDiagnostics
 
         try
         {
-            Event?.Invoke(new ClusterEvent(DateTimeOffset.UtcNow, kind, silo, count, detail));
+            Event?.Invoke(new ClusterEvent(timeProvider.GetUtcNow(), kind, silo, count, detail));
         }
         catch (Exception)
         {

@@ -963,24 +963,7 @@ public class EngineFindingsTests
 
     private static int Warnings(FakeLogger logger, int eventId) => logger.Collector.GetSnapshot().Count(r => r.Id.Id == eventId);
 
-    /// <summary>Returns the most entries in any closed window <c>[t - window, t]</c> ending at an entry.</summary>
-    private static int MaxInClosedWindow(IEnumerable<long> ticks, TimeSpan window)
-    {
-        var sorted = ticks.OrderBy(t => t).ToArray();
-        var worst = 0;
-        var first = 0;
-        for (var last = 0; last < sorted.Length; last++)
-        {
-            while (sorted[last] - sorted[first] > window.Ticks)
-            {
-                first++;
-            }
-
-            worst = Math.Max(worst, last - first + 1);
-        }
-
-        return worst;
-    }
+    private static int MaxInClosedWindow(IEnumerable<long> ticks, TimeSpan window) => ClosedWindows.Max(ticks, window);
 
     /// <summary>A work item that takes its place in the gate and records that it ran.</summary>
     private sealed class RecordingWork(string name, List<string> sent) : IScheduledWork

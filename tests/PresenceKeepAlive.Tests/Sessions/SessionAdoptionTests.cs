@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Time.Testing;
 using PresenceKeepAlive.Sessions.Internal;
 using PresenceKeepAlive.Tests.Fakes;
+using PresenceKeepAlive.Tests.KeepAlive;
 
 namespace PresenceKeepAlive.Tests.Sessions;
 
@@ -420,22 +421,5 @@ public class SessionAdoptionTests
         Assert.That(condition(), Is.True, "condition not reached within 10 s");
     }
 
-    /// <summary>Returns the most entries in any closed window <c>[t - window, t]</c> ending at an entry.</summary>
-    private static int MaxInClosedWindow(IEnumerable<long> ticks, TimeSpan window)
-    {
-        var sorted = ticks.OrderBy(t => t).ToArray();
-        var worst = 0;
-        var first = 0;
-        for (var last = 0; last < sorted.Length; last++)
-        {
-            while (sorted[last] - sorted[first] > window.Ticks)
-            {
-                first++;
-            }
-
-            worst = Math.Max(worst, last - first + 1);
-        }
-
-        return worst;
-    }
+    private static int MaxInClosedWindow(IEnumerable<long> ticks, TimeSpan window) => ClosedWindows.Max(ticks, window);
 }
